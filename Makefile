@@ -1,0 +1,28 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTHON ?= python3
+
+.PHONY: run test lab bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,lab]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## start the live server on the bundled example
+	$(VENV)/bin/t32sim run examples/api-v1.yaml --until 120
+
+test: $(STAMP)  ## the whole suite, notebooks included
+	$(PY) -m pytest
+
+lab: $(STAMP)  ## open JupyterLab on the chapters
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP)  ## performance scripts (ratios against bare baselines)
+	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info
