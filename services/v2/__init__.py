@@ -1,0 +1,1 @@
+"""Demo service package."""
