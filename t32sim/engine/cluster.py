@@ -1,0 +1,303 @@
+"""The Cluster: one simulated Kubernetes-like cluster and its public API.
+
+Every command goes the same way: it is checked (nothing changes if it is wrong),
+journaled with its simulated time and actor, then applied to the store, whose
+watchers (the controllers) take it from there. ``replay(journal, seed)`` runs the
+same commands at the same times and rebuilds a byte-identical cluster.
+"""
+from __future__ import annotations
+
+import dataclasses
+import random
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import simpy
+
+from t32sim.engine.commands import Command, CommandError
+from t32sim.engine.deployment import DeploymentController, plan_replicas
+from t32sim.engine.events import EventLog, Level, Reason
+from t32sim.engine.kubelet import Kubelet
+from t32sim.engine.status import ServiceStatus, service_status
+from t32sim.engine.store import Pod, ServiceState, Store
+from t32sim.spec import ServiceSpec, load_spec
+
+MAX_REPLICAS = 1000
+HISTORY_COLUMNS = ["time", "service", "desired", "current", "ready", "available",
+                   "updated", "revision", "phase"]
+
+Action = Callable[[], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceView:
+    """A read-only look at one service: its spec, status and revisions."""
+    name: str
+    spec: ServiceSpec
+    status: ServiceStatus
+    revisions: list[dict[str, Any]]
+
+
+class Cluster:
+    """A deterministic simulated cluster. Same seed + same commands = same history."""
+
+    def __init__(self, seed: int = 0, *, sample_interval: float = 1.0):
+        self.seed = seed
+        self.env = simpy.Environment()
+        self.rng = random.Random(seed)
+        self.store = Store()
+        self.log = EventLog()
+        self.sample_interval = sample_interval
+        self._journal: list[Command] = []
+        self._history: list[tuple] = []
+        self.kubelet = Kubelet(self)
+        self.deployments = DeploymentController(self)
+        self.env.process(self._sampler())
+
+    # -- time ----------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the cluster was created."""
+        return self.env.now
+
+    def run(self, until: float, *, actor: str = "user") -> None:
+        """Advance simulated time to ``until``, handling everything due at or before it."""
+        until = float(until)
+        if until < self.now:
+            raise CommandError(f"until: cannot go back in time from {self.now:g} s to {until:g} s",
+                               field="until")
+        last = self._journal[-1] if self._journal else None
+        if last is not None and last.verb == "run":
+            self._journal[-1] = dataclasses.replace(last, args={"until": until})
+        else:
+            self._journal.append(Command(self.now, actor, "run", {"until": until}))
+        if until > self.now:
+            self.env.run(until=until)
+        while self.env.peek() <= until:
+            self.env.step()
+
+    def run_for(self, seconds: float, *, actor: str = "user") -> None:
+        """Advance simulated time by ``seconds``."""
+        if seconds < 0:
+            raise CommandError(f"seconds: expected a number >= 0, got {seconds!r}", field="seconds")
+        self.run(self.now + seconds, actor=actor)
+
+    # -- commands ------------------------------------------------------------------------
+
+    def apply(self, source: str | Path | Mapping[str, Any] | ServiceSpec, *,
+              actor: str = "user") -> ServiceSpec:
+        """Store a Service's desired state (a path, YAML text, a dict or a ServiceSpec)."""
+        return self._command(actor, "apply", spec=source)
+
+    def scale(self, service: str, replicas: int | None = None, delta: int | None = None, *,
+              actor: str = "user") -> int:
+        """Set the desired replicas, absolutely or by ``delta``; returns the new count."""
+        args = {"service": service}
+        if replicas is not None:
+            args["replicas"] = replicas
+        if delta is not None:
+            args["delta"] = delta
+        return self._command(actor, "scale", **args)
+
+    def kill(self, service: str, count: int = 1, *, actor: str = "user") -> list[str]:
+        """Chaos: delete ``count`` random live pods of ``service``; returns their names."""
+        return self._command(actor, "kill", service=service, count=count)
+
+    def execute(self, command: Command | Mapping[str, Any], *, actor: str | None = None) -> Any:
+        """Carry out a journaled command (a Command or its dict) at the current time."""
+        command = Command.from_any(command)
+        if command.verb == "run":
+            return self.run(command.args.get("until", self.now), actor=actor or command.actor)
+        return self._command(actor or command.actor, command.verb, **command.args)
+
+    def _command(self, actor: str, verb: str, **args: Any) -> Any:
+        """Check a command, journal it, then apply it. A failed check changes nothing."""
+        check = getattr(self, f"_check_{verb}", None)
+        if check is None:
+            raise CommandError(f"verb: unknown command {verb!r}", field="verb")
+        try:
+            journal_args, action = check(**args)
+        except TypeError as error:
+            raise CommandError(f"{verb}: {error}", field="args") from None
+        self._journal.append(Command(self.now, actor, verb, journal_args))
+        return action()
+
+    def _check_apply(self, spec) -> tuple[dict, Action]:
+        spec = load_spec(spec)
+
+        def apply() -> ServiceSpec:
+            state = self.store.services.get(spec.name)
+            if state is not None and state.spec == spec:
+                self._emit(Reason.UNCHANGED, spec.name, f"Service {spec.name} unchanged")
+                return spec
+            if state is None:
+                state = self.store.services[spec.name] = ServiceState(spec, created_at=self.now)
+            state.spec = spec
+            state.progress_since = self.now
+            self._emit(Reason.APPLIED, spec.name,
+                       f"Applied service {spec.name}: {spec.replicas} x {spec.image}")
+            self.store.changed(spec.name)
+            return spec
+
+        return {"spec": spec.to_dict()}, apply
+
+    def _check_scale(self, service, replicas=None, delta=None) -> tuple[dict, Action]:
+        state = self._state(service)
+        if (replicas is None) == (delta is None):
+            raise CommandError("scale: give exactly one of replicas or delta", field="replicas")
+        if replicas is not None:
+            target = _int_arg("replicas", replicas, 0, MAX_REPLICAS)
+        else:
+            step = _int_arg("delta", delta, -MAX_REPLICAS, MAX_REPLICAS)
+            target = state.spec.replicas + step
+            if not 0 <= target <= MAX_REPLICAS:
+                raise CommandError(f"delta: {service} has {state.spec.replicas} replicas; "
+                                   f"{step:+d} would make {target}, expected 0..{MAX_REPLICAS}",
+                                   field="delta")
+        args = {"service": service, **({"replicas": replicas} if replicas is not None
+                                       else {"delta": delta})}
+
+        def scale() -> int:
+            before = state.spec.replicas
+            state.spec = dataclasses.replace(state.spec, replicas=target)
+            state.progress_since = self.now
+            self._emit(Reason.SCALED, service, f"Scaled {service} from {before} to {target} replicas")
+            self.store.changed(service)
+            return target
+
+        return args, scale
+
+    def _check_kill(self, service, count=1) -> tuple[dict, Action]:
+        self._state(service)
+        count = _int_arg("count", count, 1, MAX_REPLICAS)
+
+        def kill() -> list[str]:
+            live = sorted((p for p in self.store.pods_of(service) if not p.terminating),
+                          key=lambda p: p.name)
+            victims = self.rng.sample(live, min(count, len(live)))
+            for pod in victims:
+                self._emit(Reason.CHAOS_KILL, service, f"Chaos killed pod {pod.name}",
+                           pod=pod.name, level=Level.WARNING)
+                grace = self.store.services[service].spec.termination_grace_period_seconds
+                self.kubelet.delete(pod, grace)
+            return [p.name for p in victims]
+
+        return {"service": service, "count": count}, kill
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[Command]:
+        """Every command so far, in order (consecutive runs are merged)."""
+        return list(self._journal)
+
+    def services(self) -> list[str]:
+        return list(self.store.services)
+
+    def service(self, name: str) -> ServiceView:
+        state = self._state(name)
+        return ServiceView(name, state.spec, self._status(name), self._revisions(state))
+
+    def pods(self, service: str | None = None) -> list[Pod]:
+        """Copies of the pods (of one service, or all), in creation order."""
+        if service is not None:
+            self._state(service)
+            pods = self.store.pods_of(service)
+        else:
+            pods = list(self.store.pods.values())
+        return [dataclasses.replace(p) for p in pods]
+
+    @property
+    def event_log(self) -> EventLog:
+        return self.log
+
+    @property
+    def events(self):
+        """All events as a pandas DataFrame."""
+        return self.log.frame()
+
+    @property
+    def history(self):
+        """Each service's status sampled every ``sample_interval`` seconds (a DataFrame)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self._history, columns=HISTORY_COLUMNS)
+        return frame.astype({"time": "float64", "service": "string", "phase": "string",
+                             **{c: "int64" for c in HISTORY_COLUMNS[2:8]}})
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as plain JSON-serialisable data (the server's ``/state``)."""
+        return {
+            "time": self.now,
+            "seed": self.seed,
+            "services": {
+                name: {"spec": state.spec.to_dict(),
+                       "status": self._status(name).to_dict(),
+                       "revisions": self._revisions(state)}
+                for name, state in self.store.services.items()},
+            "pods": [p.to_dict() for p in self.store.pods.values()],
+            "events": len(self.log),
+        }
+
+    # -- hooks for controllers -----------------------------------------------------------
+
+    def plan_replicas(self, state: ServiceState) -> dict[str, int]:
+        """How many pods each revision of a service should have."""
+        return plan_replicas(state)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _state(self, service: Any) -> ServiceState:
+        if not isinstance(service, str) or service not in self.store.services:
+            known = ", ".join(self.store.services) or "none yet"
+            raise CommandError(f"service: no service named {service!r} (known: {known})",
+                               field="service", not_found=True)
+        return self.store.services[service]
+
+    def _status(self, name: str) -> ServiceStatus:
+        return service_status(self.store.services[name], self.store.pods_of(name), self.now)
+
+    def _revisions(self, state: ServiceState) -> list[dict[str, Any]]:
+        pods = self.store.pods_of(state.spec.name)
+        return [{"revision": rs.revision, "template_hash": rs.template_hash,
+                 "image": rs.spec.image, "version": rs.version, "replicas": rs.replicas,
+                 "pods": sum(p.template_hash == rs.template_hash and not p.terminating
+                             for p in pods)}
+                for rs in sorted(state.replicasets.values(), key=lambda r: r.revision)]
+
+    def _sampler(self):
+        while True:
+            for name in self.store.services:
+                s = self._status(name)
+                self._history.append((self.now, name, s.desired, s.current, s.ready,
+                                      s.available, s.updated, s.revision, s.phase.value))
+            yield self.env.timeout(self.sample_interval)
+
+    def _emit(self, reason: Reason, service: str, message: str, **kwargs) -> None:
+        self.log.emit(self.now, reason, service, message, **kwargs)
+
+
+def _int_arg(name: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an int in ``low..high`` or a CommandError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise CommandError(f"{name}: expected an integer {low}..{high}, got {value!r}", field=name)
+    try:
+        number = int(value)
+    except ValueError:
+        raise CommandError(f"{name}: expected an integer {low}..{high}, got {value!r}",
+                           field=name) from None
+    if not low <= number <= high:
+        raise CommandError(f"{name}: expected an integer {low}..{high}, got {number}", field=name)
+    return number
+
+
+def replay(journal: Iterable[Command | Mapping[str, Any]], seed: int = 0, **options) -> Cluster:
+    """A new cluster with ``seed`` that has carried out ``journal``: the same cluster again."""
+    cluster = Cluster(seed, **options)
+    for entry in journal:
+        command = Command.from_any(entry)
+        if command.verb != "run" and command.time > cluster.now:
+            cluster.run(command.time, actor=command.actor)
+        cluster.execute(command)
+    return cluster

@@ -1,0 +1,132 @@
+"""Events: every transition in the cluster is an Event that explains itself to a student."""
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+from typing import Any, Iterator
+
+
+class Level(str, enum.Enum):
+    """Kubernetes event types."""
+    NORMAL = "Normal"
+    WARNING = "Warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Reason(str, enum.Enum):
+    """Why an event happened. Values are what students will see in ``kubectl get events``."""
+    APPLIED = "Applied"
+    UNCHANGED = "Unchanged"
+    SCALED = "Scaled"
+    NEW_REVISION = "NewRevision"
+    SCALING_REPLICA_SET = "ScalingReplicaSet"
+    SUCCESSFUL_CREATE = "SuccessfulCreate"
+    SUCCESSFUL_DELETE = "SuccessfulDelete"
+    SCHEDULED = "Scheduled"
+    PULLING = "Pulling"
+    PULLED = "Pulled"
+    ERR_IMAGE_PULL = "ErrImagePull"
+    IMAGE_PULL_BACKOFF = "ImagePullBackOff"
+    STARTED = "Started"
+    STARTUP_PROBE_SUCCEEDED = "StartupProbeSucceeded"
+    STARTUP_PROBE_FAILED = "StartupProbeFailed"
+    READY = "Ready"
+    NOT_READY = "NotReady"
+    LIVENESS_PROBE_FAILED = "LivenessProbeFailed"
+    CONTAINER_EXITED = "ContainerExited"
+    BACK_OFF = "BackOff"
+    KILLING = "Killing"
+    DELETED = "Deleted"
+    CHAOS_KILL = "ChaosKill"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: One sentence per reason, for students. ``{...}`` fields come from the emitting code.
+EXPLAIN: dict[Reason, str] = {
+    Reason.APPLIED: "The desired state was stored; the controllers now work to make the cluster match it.",
+    Reason.UNCHANGED: "The applied spec equals the stored one, so nothing needs to change.",
+    Reason.SCALED: "The desired replica count changed; the ReplicaSet controller will add or remove pods to match.",
+    Reason.NEW_REVISION: "The pod template changed, so a new revision (ReplicaSet) is created and old pods are replaced.",
+    Reason.SCALING_REPLICA_SET: "The Deployment controller sets how many pods each revision should have.",
+    Reason.SUCCESSFUL_CREATE: "The ReplicaSet had fewer pods than desired, so it created one.",
+    Reason.SUCCESSFUL_DELETE: "The ReplicaSet had more pods than desired, so it removed the one ranked cheapest to lose ({why}).",
+    Reason.SCHEDULED: "The scheduler placed the pod; the kubelet now prepares its container.",
+    Reason.PULLING: "The kubelet downloads the container image before it can start the container.",
+    Reason.PULLED: "The image is on the node, so the container can be created and started.",
+    Reason.ERR_IMAGE_PULL: "The image could not be pulled (it does not exist in the registry), so the container cannot start.",
+    Reason.IMAGE_PULL_BACKOFF: "The kubelet waits {delay:g} s before trying to pull again, doubling the wait each time up to 300 s.",
+    Reason.STARTED: "The container process is running; probes decide when it may receive traffic.",
+    Reason.STARTUP_PROBE_SUCCEEDED: "The startup probe passed, so the readiness and liveness probes now take over.",
+    Reason.STARTUP_PROBE_FAILED: "The startup probe failed {failures} times in a row, so the kubelet kills the container and restarts it.",
+    Reason.READY: "The readiness probe passed {successes} time(s) in a row, so the pod joins the load balancer.",
+    Reason.NOT_READY: "Readiness failed {failures} times in a row: the pod leaves the load balancer but is not restarted.",
+    Reason.LIVENESS_PROBE_FAILED: "Liveness failed {failures} times in a row, so the kubelet kills the container and restarts it.",
+    Reason.CONTAINER_EXITED: "The container's process ended; with restartPolicy Always the kubelet will start it again.",
+    Reason.BACK_OFF: "The container keeps failing, so the kubelet waits {delay:g} s before the next restart (CrashLoopBackOff doubles this up to 300 s).",
+    Reason.KILLING: "The pod is being deleted: it leaves the load balancer at once and has up to {grace:g} s to shut down.",
+    Reason.DELETED: "The pod's grace period ended and it is gone; the ReplicaSet counts it no more.",
+    Reason.CHAOS_KILL: "Chaos deleted a pod on purpose; the ReplicaSet notices it is short and creates a replacement.",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    time: float
+    level: Level
+    service: str
+    pod: str
+    reason: Reason
+    message: str
+    explain: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["level"] = self.level.value
+        d["reason"] = self.reason.value
+        return d
+
+
+COLUMNS = ["seq", "time", "level", "service", "pod", "reason", "message", "explain"]
+
+
+class EventLog:
+    """An append-only list of events, numbered from 0."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+
+    def emit(self, time: float, reason: Reason, service: str, message: str, *,
+             pod: str = "", level: Level = Level.NORMAL, **facts: Any) -> Event:
+        """Record an event; ``facts`` fill the reason's explanation template."""
+        event = Event(len(self._events), time, level, service, pod, reason, message,
+                      EXPLAIN[reason].format(**facts))
+        self._events.append(event)
+        return event
+
+    def since(self, seq: int) -> list[Event]:
+        """Events numbered ``seq`` and later."""
+        return self._events[max(seq, 0):]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __getitem__(self, index):
+        return self._events[index]
+
+    def frame(self):
+        """The events as a pandas DataFrame with typed columns."""
+        import pandas as pd
+
+        rows = [e.to_dict() for e in self._events]
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        return frame.astype({"seq": "int64", "time": "float64", "level": "string",
+                             "service": "string", "pod": "string", "reason": "string",
+                             "message": "string", "explain": "string"})

@@ -1,0 +1,55 @@
+"""The catalog of simulated container images, each with its own start-up, speed and faults.
+
+``local://demo@v1`` .. ``@v3`` are healthy versions; the others exist to show what goes
+wrong: a container that crashes, one that never becomes ready, one that answers with
+errors, one that is slow. Any other image does not exist and fails to pull.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ImageProfile:
+    """How a simulated image behaves. Times are simulated seconds."""
+    image: str
+    version: str
+    pull_seconds: float        # time to download before the container can start
+    startup_seconds: float     # from container start until the app answers its probes
+    latency: float             # mean response time of one request, seconds
+    error_rate: float = 0.0    # share of requests answered with HTTP 500
+    capacity_rps: float = 100  # requests per second one pod serves at 100 % CPU
+    crash_after: float | None = None   # the process exits this long after it starts
+    never_ready: bool = False  # the readiness endpoint never answers OK
+
+    def describe(self) -> str:
+        faults = []
+        if self.crash_after is not None:
+            faults.append(f"crashes {self.crash_after:g} s after start")
+        if self.never_ready:
+            faults.append("never passes readiness")
+        if self.error_rate:
+            faults.append(f"{self.error_rate:.0%} of requests fail")
+        health = "; ".join(faults) or "healthy"
+        return (f"{self.image}: pull {self.pull_seconds:g} s, start {self.startup_seconds:g} s, "
+                f"{self.latency * 1000:g} ms, {self.capacity_rps:g} rps/pod, {health}")
+
+
+def _demo(version: str, **kwargs) -> ImageProfile:
+    return ImageProfile(image=f"local://demo@{version}", version=version, **kwargs)
+
+
+CATALOG: dict[str, ImageProfile] = {p.image: p for p in [
+    _demo("v1", pull_seconds=2, startup_seconds=2, latency=0.020, capacity_rps=100),
+    _demo("v2", pull_seconds=3, startup_seconds=3, latency=0.015, capacity_rps=120),
+    _demo("v3", pull_seconds=2, startup_seconds=1.5, latency=0.010, capacity_rps=150),
+    _demo("crash", pull_seconds=2, startup_seconds=1, latency=0.020, crash_after=1),
+    _demo("never-ready", pull_seconds=2, startup_seconds=2, latency=0.020, never_ready=True),
+    _demo("flaky", pull_seconds=2, startup_seconds=2, latency=0.020, error_rate=0.30),
+    _demo("slow", pull_seconds=2, startup_seconds=8, latency=0.400, capacity_rps=40),
+]}
+
+
+def resolve(image: str) -> ImageProfile | None:
+    """The profile of ``image``, or None when no such image exists (ErrImagePull)."""
+    return CATALOG.get(image)

@@ -1,0 +1,56 @@
+"""A service's status, computed from its desired state and its pods (a pure function)."""
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from t32sim.engine.store import Pod, ServiceState
+
+
+class Phase(str, enum.Enum):
+    PROGRESSING = "Progressing"
+    PAUSED = "Paused"
+    HEALTHY = "Healthy"
+    DEGRADED = "Degraded"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """The numbers ``kubectl get deployment`` shows, plus the rollout phase."""
+    desired: int
+    current: int
+    ready: int
+    available: int
+    updated: int
+    revision: int
+    phase: Phase
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["phase"] = self.phase.value
+        return d
+
+
+def service_status(state: ServiceState, pods: list[Pod], now: float) -> ServiceStatus:
+    """Count the live pods; Healthy when every desired pod is updated and available,
+    Degraded when no pod became ready for ``progressDeadlineSeconds`` before that."""
+    spec = state.spec
+    live = [p for p in pods if not p.terminating]
+    current_hash = spec.template_hash()
+    current_rs = state.replicasets.get(current_hash)
+    ready = sum(p.ready for p in live)
+    available = sum(p.available(now, spec.min_ready_seconds) for p in live)
+    updated = sum(p.template_hash == current_hash for p in live)
+    done = updated == spec.replicas == len(live) and available >= spec.replicas
+    if done:
+        phase = Phase.HEALTHY
+    elif now - state.progress_since > spec.progress_deadline_seconds:
+        phase = Phase.DEGRADED
+    else:
+        phase = Phase.PROGRESSING
+    return ServiceStatus(spec.replicas, len(live), ready, available, updated,
+                         current_rs.revision if current_rs else 0, phase)
