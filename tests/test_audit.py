@@ -1,0 +1,237 @@
+"""The tamper-evident audit log (t32sim/audit.py): rows, neutralising, concurrency, the chain."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from t32sim.audit import GENESIS, AuditKeyError, AuditLog, default_key_path, load_key, neutralise
+
+KEY = b"k" * 32
+T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def ticking_clock():
+    """A clock that advances one second per row, so rows have exact, distinct times."""
+    state = {"n": 0}
+
+    def clock():
+        state["n"] += 1
+        return T0 + timedelta(seconds=state["n"] - 1)
+    return clock
+
+
+@pytest.fixture
+def log(tmp_path):
+    return AuditLog(tmp_path / "audit.db", key=KEY, clock=ticking_clock())
+
+
+def fill(log, n=5):
+    for i in range(1, n + 1):
+        log.record("admin", "chaos.cpu", target="v1", detail=f"level={10 * i}", source="127.0.0.1")
+
+
+def test_record_writes_the_row_exactly(log, tmp_path):
+    row = log.record("admin", "chaos.corruption", target="v1", detail="from the dashboard",
+                     result="ok", source="127.0.0.1")
+    with sqlite3.connect(tmp_path / "audit.db") as conn:
+        stored = conn.execute("SELECT id, time, who, source, action, target, detail, result, "
+                              "prev_mac FROM audit").fetchall()
+    conn.close()
+    assert stored == [(1, "2025-03-01T12:00:00.000+00:00", "admin", "127.0.0.1",
+                       "chaos.corruption", "v1", "from the dashboard", "ok", GENESIS)]
+    assert row.id == 1 and len(row.mac) == 64
+    assert log.rows() == [row]
+
+
+def test_rows_newest_first_with_filters(log):
+    log.record("admin", "chaos.cpu", target="v1")
+    log.record("bob", "auth.login", result="denied")
+    log.record("admin", "failover", target="v2")
+    assert [r.id for r in log.rows()] == [3, 2, 1]
+    assert [r.id for r in log.rows(newest_first=False, limit=2)] == [1, 2]
+    assert [r.action for r in log.rows(who="admin")] == ["failover", "chaos.cpu"]
+    assert [r.who for r in log.rows(action="auth.login")] == ["bob"]
+    assert log.count() == 3 and log.head()[0] == 3
+
+
+def test_journal_mode_is_wal(log, tmp_path):
+    conn = sqlite3.connect(tmp_path / "audit.db")
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("admin\r\n2025-01-01 root login ok", "admin\\r\\n2025-01-01 root login ok"),
+    ("tab\there", "tab\\there"),
+    ("bell\x07esc\x1b[31m", "bell\\x07esc\\x1b[31m"),
+    ("del\x7f", "del\\x7f"),
+    ("c1\x85next", "c1\\u0085next"),
+    ("evil\u202etxt.exe", "evil\\u202etxt.exe"),
+    ("zero\u200bwidth", "zero\\u200bwidth"),
+    ("line\u2028sep", "line\\u2028sep"),
+    ("back\\slash", "back\\\\slash"),
+    ("ünïcödé ok", "ünïcödé ok"),
+    (None, ""),
+])
+def test_neutralise_makes_one_visible_line(raw, expected):
+    assert neutralise(raw) == expected
+
+
+def test_fields_are_neutralised_and_bounded_when_recorded(log):
+    row = log.record("eve\nadmin", "chaos.cpu", detail="x" * 5000, target="v1\r\n")
+    assert (row.who, row.target) == ("eve\\nadmin", "v1\\r\\n")
+    assert len(row.detail) == 2000 and row.detail.endswith("…")
+    assert log.verify().ok
+
+
+def test_empty_action_is_refused(log):
+    with pytest.raises(ValueError, match="^action: expected a non-empty action name$"):
+        log.record("admin", "")
+
+
+def test_200_concurrent_actions_from_20_threads(tmp_path):
+    log = AuditLog(tmp_path / "audit.db", key=KEY)
+    errors: list[BaseException] = []
+    start = threading.Barrier(20)
+
+    def worker(n):
+        try:
+            start.wait()
+            for i in range(10):
+                log.record(f"user{n}", "chaos.cpu", target="v1", detail=f"{n}-{i}",
+                           source="127.0.0.1")
+        except BaseException as exc:     # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []                  # in particular no "database is locked"
+    rows = log.rows(limit=None, newest_first=False)
+    assert [r.id for r in rows] == list(range(1, 201))
+    assert sorted(r.detail for r in rows) == sorted(f"{n}-{i}" for n in range(20) for i in range(10))
+    report = log.verify()
+    assert (report.ok, report.rows, report.reason) == (True, 200, "200 rows, chain intact")
+
+
+def _tamper(path, sql, *args):
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(sql, args)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def test_an_intact_chain_verifies(log):
+    fill(log)
+    report = log.verify()
+    assert bool(report) and (report.rows, report.first_bad_id) == (5, None)
+
+
+def test_an_edited_row_is_caught_at_that_row(log, tmp_path):
+    fill(log)
+    _tamper(tmp_path / "audit.db", "UPDATE audit SET detail = 'level=0' WHERE id = 3")
+    report = log.verify()
+    assert (report.ok, report.first_bad_id, report.rows) == (False, 3, 3)
+    assert report.reason == "row 3: its mac does not match its contents (edited, or written with another key)"
+
+
+def test_a_deleted_row_is_caught_at_the_next_row(log, tmp_path):
+    fill(log)
+    _tamper(tmp_path / "audit.db", "DELETE FROM audit WHERE id = 2")
+    report = log.verify()
+    assert (report.ok, report.first_bad_id) == (False, 3)
+    assert report.reason == "row 3: row 2 missing (deleted?)"
+
+
+def test_deleting_the_first_rows_is_caught(log, tmp_path):
+    fill(log)
+    _tamper(tmp_path / "audit.db", "DELETE FROM audit WHERE id <= 2")
+    report = log.verify()
+    assert (report.ok, report.first_bad_id, report.reason) == (
+        False, 3, "row 3: rows 1..2 missing (deleted?)")
+
+
+def test_renumbering_to_hide_a_gap_is_caught(log, tmp_path):
+    fill(log)
+    db = tmp_path / "audit.db"
+    _tamper(db, "DELETE FROM audit WHERE id = 2")
+    _tamper(db, "UPDATE audit SET id = id - 1 WHERE id > 2")
+    report = log.verify()
+    assert (report.ok, report.first_bad_id) == (False, 2)
+    assert report.reason.startswith("row 2: its link does not match row 1's mac")
+
+
+def test_a_row_forged_without_the_key_is_caught(log, tmp_path):
+    fill(log, 2)
+    head_id, head_mac = log.head()
+    _tamper(tmp_path / "audit.db",
+            "INSERT INTO audit VALUES (3, '2025-03-01T13:00:00.000+00:00', 'admin', '', "
+            "'failover', 'v3', '', 'ok', ?, ?)", head_mac, "f" * 64)
+    report = log.verify()
+    assert (report.ok, report.first_bad_id) == (False, 3)
+
+
+def test_another_key_fails_at_row_one(log, tmp_path):
+    fill(log, 2)
+    other = AuditLog(tmp_path / "audit.db", key=b"x" * 32)
+    assert (other.verify().ok, other.verify().first_bad_id) == (False, 1)
+
+
+def test_tail_truncation_needs_an_anchor(log, tmp_path):
+    """What a chain alone cannot catch: the newest rows removed leave a valid, shorter chain."""
+    fill(log)
+    anchor = log.head()
+    _tamper(tmp_path / "audit.db", "DELETE FROM audit WHERE id >= 4")
+    assert log.verify().ok                       # undetectable from the database alone
+    report = log.verify(anchor=anchor)
+    assert (report.ok, report.first_bad_id, report.reason) == (
+        False, 5, "the log ends at row 3 but the anchor names row 5: the tail was truncated")
+    assert log.verify(anchor=(3, log.head()[1])).ok
+
+
+def test_an_anchor_with_the_wrong_mac_is_reported(log):
+    fill(log, 3)
+    report = log.verify(anchor=(2, "0" * 64))
+    assert (report.ok, report.first_bad_id, report.reason) == (
+        False, 2, "row 2: its mac differs from the anchor")
+
+
+def test_generated_key_file_is_private_and_reused(tmp_path, monkeypatch):
+    monkeypatch.delenv("T32SIM_AUDIT_KEY", raising=False)
+    db = tmp_path / "monitor.db"
+    first = AuditLog(db)
+    first.record("admin", "reset")
+    key_file = tmp_path / "monitor.audit.key"
+    assert default_key_path(db) == key_file
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(bytes.fromhex(key_file.read_text().strip())) == 32
+    assert AuditLog(db).verify().ok              # the same key is read back
+
+
+def test_a_key_file_readable_by_others_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("T32SIM_AUDIT_KEY", raising=False)
+    key_file = tmp_path / "monitor.audit.key"
+    key_file.write_text("ab" * 32)
+    os.chmod(key_file, 0o644)
+    with pytest.raises(AuditKeyError, match=r"has mode 0644; expected 0600 \(run: chmod 600 "):
+        AuditLog(tmp_path / "monitor.db")
+
+
+def test_key_from_env_and_its_minimum_length(tmp_path, monkeypatch):
+    monkeypatch.setenv("T32SIM_AUDIT_KEY", "env-secret-0123456789")
+    assert load_key(tmp_path / "x.db") == b"env-secret-0123456789"
+    assert not (tmp_path / "x.audit.key").exists()
+    monkeypatch.setenv("T32SIM_AUDIT_KEY", "short")
+    with pytest.raises(AuditKeyError, match="^T32SIM_AUDIT_KEY: expected at least 16 bytes of secret, got 5$"):
+        AuditLog(tmp_path / "x.db")
