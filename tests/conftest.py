@@ -1,0 +1,14 @@
+"""Shared fixtures: paths to the bundled examples."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def examples() -> Path:
+    return EXAMPLES

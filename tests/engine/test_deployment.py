@@ -1,0 +1,66 @@
+"""Pure ReplicaSet decisions: create/delete actions and Kubernetes' deletion ranking."""
+from __future__ import annotations
+
+import pytest
+
+from t32sim.engine.deployment import (CreatePods, DeletePod, deletion_order, history_to_prune,
+                                      reconcile_pods)
+from t32sim.engine.store import Pod, PodPhase, ReplicaSet, ServiceState
+from t32sim.spec import ServiceSpec
+
+
+def pod(name, phase=PodPhase.RUNNING, ready=True, ready_since=5.0, restarts=0, created=0.0,
+        deleted=None):
+    return Pod(name, "api", 1, "v1", "h1", created, phase=phase, ready=ready,
+               restarts=restarts, ready_since=ready_since if ready else None, deleted_at=deleted)
+
+
+def names(pods):
+    return [p.name for p in pods]
+
+
+RANKING_CASES = [
+    # (pods, expected deletion order)
+    ([pod("running"), pod("pending", PodPhase.PENDING, ready=False)], ["pending", "running"]),
+    ([pod("running"), pod("creating", PodPhase.CONTAINER_CREATING, ready=False)],
+     ["creating", "running"]),
+    ([pod("ready"), pod("unready", ready=False)], ["unready", "ready"]),
+    ([pod("old-ready", ready_since=1.0), pod("new-ready", ready_since=9.0)],
+     ["new-ready", "old-ready"]),
+    ([pod("calm", restarts=0), pod("flappy", restarts=4)], ["flappy", "calm"]),
+    ([pod("older", created=1.0), pod("newer", created=2.0)], ["newer", "older"]),
+    ([pod("crashing", PodPhase.CRASH_LOOP_BACKOFF, ready=False, restarts=9),
+      pod("pulling", PodPhase.IMAGE_PULL_BACKOFF, ready=False)], ["pulling", "crashing"]),
+    ([pod("b"), pod("a")], ["a", "b"]),
+]
+
+
+@pytest.mark.parametrize("pods,expected", RANKING_CASES)
+def test_deletion_order_follows_kubernetes_ranking(pods, expected):
+    assert names(deletion_order(pods)) == expected
+
+
+def test_reconcile_creates_the_missing_pods_ignoring_terminating_ones():
+    pods = [pod("a"), pod("gone", deleted=3.0)]
+    assert reconcile_pods(3, pods) == [CreatePods(2)]
+
+
+def test_reconcile_deletes_surplus_in_ranked_order_with_a_reason():
+    pods = [pod("a", created=1), pod("b", ready=False, created=2), pod("c", created=3)]
+    actions = reconcile_pods(1, pods)
+    assert [(a.pod.name, a.why) for a in actions] == [("b", "not ready"), ("c", "the newest pod")]
+    assert all(isinstance(a, DeletePod) for a in actions)
+
+
+def test_reconcile_at_the_right_size_does_nothing():
+    assert reconcile_pods(2, [pod("a"), pod("b")]) == []
+
+
+def test_history_keeps_revision_history_limit_old_empty_replicasets():
+    spec = ServiceSpec(name="api", image="local://demo@v3", revision_history_limit=1)
+    state = ServiceState(spec)
+    for revision, image in enumerate(["local://demo@v1", "local://demo@v2"], start=1):
+        old = ServiceSpec(name="api", image=image)
+        state.replicasets[old.template_hash()] = ReplicaSet("api", old.template_hash(), revision, old)
+    state.replicasets[spec.template_hash()] = ReplicaSet("api", spec.template_hash(), 3, spec, 2)
+    assert [rs.revision for rs in history_to_prune(state, [])] == [1]
