@@ -56,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args) or 0
+    try:
+        return args.func(args) or 0
+    except BrokenPipeError:          # e.g. `t32sim run ... | head`
+        sys.stderr.close()
+        return 0
 
 
 # -- run -----------------------------------------------------------------------------------

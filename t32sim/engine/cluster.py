@@ -18,7 +18,7 @@ from t32sim.engine.commands import Command, CommandError
 from t32sim.engine.deployment import DeploymentController, plan_replicas
 from t32sim.engine.events import EventLog, Level, Reason
 from t32sim.engine.kubelet import Kubelet
-from t32sim.engine.status import ServiceStatus, service_status
+from t32sim.engine.status import Phase, ServiceStatus, service_status
 from t32sim.engine.store import Pod, ServiceState, Store
 from t32sim.spec import ServiceSpec, load_spec
 
@@ -52,6 +52,8 @@ class Cluster:
         self._history: list[tuple] = []
         self.kubelet = Kubelet(self)
         self.deployments = DeploymentController(self)
+        self._healthy_status: dict[str, ServiceStatus] = {}
+        self.store.watch(lambda service: self._healthy_status.pop(service, None))
         self.env.process(self._sampler())
 
     # -- time ----------------------------------------------------------------------------
@@ -256,7 +258,13 @@ class Cluster:
         return self.store.services[service]
 
     def _status(self, name: str) -> ServiceStatus:
-        return service_status(self.store.services[name], self.store.pods_of(name), self.now)
+        """The service's status; a Healthy one stays valid until the service changes."""
+        status = self._healthy_status.get(name)
+        if status is None:
+            status = service_status(self.store.services[name], self.store.pods_of(name), self.now)
+            if status.phase is Phase.HEALTHY:
+                self._healthy_status[name] = status
+        return status
 
     def _revisions(self, state: ServiceState) -> list[dict[str, Any]]:
         pods = self.store.pods_of(state.spec.name)

@@ -71,6 +71,7 @@ class Kubelet:
         pod.deleted_at = self.env.now
         pod.phase = PodPhase.TERMINATING
         self._set_ready(pod, False)
+        self._changed(pod)
         self._emit(Reason.KILLING, pod, f"Stopping pod {pod.name} (grace period {grace_seconds:g} s)",
                    grace=grace_seconds)
         self.wake(pod)
