@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)  ## start the live server on the bundled example
-	$(VENV)/bin/t32sim run examples/api-v1.yaml --until 120
+	$(VENV)/bin/t32sim serve --apply examples/api-v1.yaml
 
 test: $(STAMP)  ## the whole suite, notebooks included
 	$(PY) -m pytest

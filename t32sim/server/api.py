@@ -1,0 +1,240 @@
+"""The HTTP API: the original "Perfect System" surface plus the live-server controls.
+
+Handlers are ``async def`` so they run on the loop that owns the cluster, between
+pacer ticks. Query parameters are bounded here (FastAPI answers a bad one with
+the standard 422 body naming it); the engine checks again and the journal
+keeps only commands the engine accepted.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from t32sim.server.bodies import parse_spec_body, read_body
+from t32sim.server.errors import ApiError
+from t32sim.server.live import LiveCluster
+from t32sim.server.metrics import metrics_text
+from t32sim.server.pacer import MAX_SPEED, MIN_SPEED
+from t32sim.server.security import Caller, require_caller
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+SERVICE_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+MAX_COUNT = 1000
+MAX_RPS = 1_000_000.0
+MAX_JUMP = 86_400.0
+
+Service = Annotated[str, Query(min_length=1, max_length=63, pattern=SERVICE_PATTERN,
+                               description="Service name (metadata.name), e.g. `api`.")]
+Mutating = Annotated[Caller, Depends(require_caller)]
+
+
+def get_live(request: Request) -> LiveCluster:
+    return request.app.state.live
+
+
+Live = Annotated[LiveCluster, Depends(get_live)]
+
+
+def _engine_has(live: LiveCluster, method: str, what: str) -> None:
+    if not callable(getattr(live.cluster, method, None)):
+        raise ApiError(501, "not_implemented", f"This build of the engine has no {what} yet.",
+                       None)
+
+
+# ---- reading --------------------------------------------------------------------------
+@router.get("/healthz", tags=["server"], summary="Liveness and pacing status")
+async def healthz(live: Live) -> dict[str, Any]:
+    return {"ok": True, "time": live.cluster.now, "seed": live.cluster.seed,
+            **live.server_info(), "services": len(live.cluster.services()),
+            "journal": len(live.cluster.journal), "resumed": live.resumed_commands,
+            "sse": live.hub.stats()}
+
+
+@router.get("/state", tags=["cluster"], summary="The whole cluster state (JSON snapshot)")
+async def state(live: Live) -> JSONResponse:
+    live.advance()
+    return JSONResponse(live.cluster.snapshot())
+
+
+@router.get("/metrics", tags=["cluster"], summary="Prometheus metrics",
+            response_class=PlainTextResponse)
+async def metrics(live: Live) -> PlainTextResponse:
+    live.advance()
+    return PlainTextResponse(metrics_text(live),
+                             media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@router.get("/journal", tags=["server"],
+            summary="The command journal as a replayable scenario file")
+async def journal(live: Live) -> JSONResponse:
+    live.advance()
+    return JSONResponse(live.journal.scenario(), headers={
+        "Content-Disposition": 'attachment; filename="t32sim-journal.json"'})
+
+
+# ---- commands -------------------------------------------------------------------------
+_APPLY_BODY = {"requestBody": {"required": True, "content": {
+    **{media: {"schema": {"type": "string"}, "example": "apiVersion: v1\nkind: Service\n"
+               "metadata:\n  name: api\nspec:\n  replicas: 3\n  image: local://demo@v1\n"}
+       for media in ("application/yaml", "text/plain")},
+    "application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.post("/apply", tags=["commands"], openapi_extra=_APPLY_BODY,
+             summary="Apply a Service spec (YAML or JSON body)")
+async def apply(request: Request, live: Live, caller: Mutating) -> dict[str, Any]:
+    raw = await read_body(request, request.app.state.settings.max_body_bytes)
+    doc = parse_spec_body(raw, request.headers.get("content-type"))
+    spec = live.command("apply", {"spec": doc}, actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": spec.name, "image": spec.image, "replicas": spec.replicas,
+            "time": live.cluster.now}
+
+
+@router.post("/chaos/kill", tags=["commands"], summary="Chaos: kill pods of a service")
+async def chaos_kill(live: Live, caller: Mutating, service: Service,
+                     count: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 1) -> dict[str, Any]:
+    killed = live.command("kill", {"service": service, "count": count},
+                          actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": service, "killed": killed, "time": live.cluster.now}
+
+
+@router.post("/scale", tags=["commands"], summary="Scale by delta (±1) or to replicas")
+async def scale(live: Live, caller: Mutating, service: Service,
+                delta: Annotated[int | None, Query(ge=-MAX_COUNT, le=MAX_COUNT)] = None,
+                replicas: Annotated[int | None, Query(ge=0, le=MAX_COUNT)] = None
+                ) -> dict[str, Any]:
+    if (delta is None) == (replicas is None):
+        raise ApiError(422, "invalid_parameter", "Give exactly one of delta or replicas.",
+                       "delta")
+    args = {"service": service, **({"delta": delta} if delta is not None
+                                   else {"replicas": replicas})}
+    target = live.command("scale", args, actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": service, "replicas": target, "time": live.cluster.now}
+
+
+@router.post("/load", tags=["commands"], summary="Set the offered load (CPU percent or rps)")
+async def load(live: Live, caller: Mutating, service: Service,
+               cpu: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False,
+                                                  description="Average CPU percent")] = None,
+               rps: Annotated[float | None, Query(ge=0, le=MAX_RPS, allow_inf_nan=False,
+                                                  description="Requests per second")] = None
+               ) -> dict[str, Any]:
+    if (cpu is None) == (rps is None):
+        raise ApiError(422, "invalid_parameter", "Give exactly one of cpu or rps.", "cpu")
+    _engine_has(live, "set_load", "load model")
+    args = {"service": service, **({"cpu": cpu} if cpu is not None else {"rps": rps})}
+    live.command("set_load", args, actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": service, **args, "time": live.cluster.now}
+
+
+@router.post("/promote", tags=["commands"], summary="Promote a paused rollout")
+async def promote(live: Live, caller: Mutating, service: Service) -> dict[str, Any]:
+    _engine_has(live, "promote", "rollouts")
+    result = live.command("promote", {"service": service}, actor=caller.actor,
+                          source=caller.source)
+    return {"ok": True, "service": service, "result": _plain(result), "time": live.cluster.now}
+
+
+@router.post("/undo", tags=["commands"], summary="Roll back to the previous (or a given) revision")
+async def undo(live: Live, caller: Mutating, service: Service,
+               to_revision: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
+               ) -> dict[str, Any]:
+    _engine_has(live, "undo", "rollouts")
+    args: dict[str, Any] = {"service": service}
+    if to_revision is not None:
+        args["to_revision"] = to_revision
+    result = live.command("undo", args, actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": service, "result": _plain(result), "time": live.cluster.now}
+
+
+# ---- pacing ---------------------------------------------------------------------------
+@router.post("/speed", tags=["server"], summary="Simulated seconds per wall-clock second")
+async def speed(live: Live, caller: Mutating,
+                value: Annotated[float, Query(ge=MIN_SPEED, le=MAX_SPEED, allow_inf_nan=False)]
+                ) -> dict[str, Any]:
+    live.set_speed(value)
+    return {"ok": True, **live.server_info(), "time": live.cluster.now}
+
+
+@router.post("/pause", tags=["server"], summary="Stop simulated time (commands still work)")
+async def pause(live: Live, caller: Mutating) -> dict[str, Any]:
+    live.pause()
+    return {"ok": True, **live.server_info(), "time": live.cluster.now}
+
+
+@router.post("/resume", tags=["server"], summary="Let simulated time flow again")
+async def resume(live: Live, caller: Mutating) -> dict[str, Any]:
+    live.resume()
+    return {"ok": True, **live.server_info(), "time": live.cluster.now}
+
+
+@router.post("/advance", tags=["server"],
+             summary="Jump simulated time forward by some seconds (also while paused)")
+async def advance(live: Live, caller: Mutating,
+                  seconds: Annotated[float, Query(gt=0, le=MAX_JUMP, allow_inf_nan=False)]
+                  ) -> dict[str, Any]:
+    live.run_for(seconds, actor=caller.actor)
+    return {"ok": True, **live.server_info(), "time": live.cluster.now}
+
+
+# ---- traffic --------------------------------------------------------------------------
+@router.get("/lb/select", tags=["traffic"], summary="Which ready pod the load balancer picks next")
+async def lb_select(live: Live, service: Service) -> JSONResponse:
+    live.advance()
+    live.cluster.service(service)            # 404 for an unknown service
+    lb = getattr(live.cluster, "lb", None)
+    if lb is None:
+        _engine_has(live, "lb", "load balancer")
+    pod = lb.select(service)
+    if pod is None:
+        return JSONResponse({"error": "no_ready_pods", "field": "service",
+                             "detail": f"No pod of {service} is ready to take traffic."},
+                            status_code=503, headers={"X-Simulated": "true"})
+    return JSONResponse({"service": service, **_pod_fields(pod)})
+
+
+_PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+
+
+@router.api_route("/proxy/{path:path}", methods=_PROXY_METHODS, tags=["traffic"],
+                  summary="A request answered by the pod the load balancer selects")
+async def proxy(live: Live, service: Service, path: str) -> Response:
+    live.advance()
+    live.cluster.service(service)
+    _engine_has(live, "request", "simulated requests")
+    answer = live.cluster.request(service, "/" + path)
+    status = int(getattr(answer, "status", 200))
+    pod = getattr(answer, "pod", None)
+    version = getattr(answer, "version", None)
+    body = {"service": service, "path": "/" + path, "status": status,
+            "pod": getattr(pod, "name", pod), "version": version,
+            "latency": getattr(answer, "latency", None)}
+    headers = {"X-Simulated": "true"}
+    if body["pod"] is not None:
+        headers["X-Pod"] = str(body["pod"])
+    if version is not None:
+        headers["X-Version"] = str(version)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _pod_fields(pod: Any) -> dict[str, Any]:
+    fields = pod.to_dict() if hasattr(pod, "to_dict") else {"name": str(pod)}
+    return {"pod": fields.get("name"), "version": fields.get("version"),
+            "revision": fields.get("revision"), "phase": fields.get("phase")}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)

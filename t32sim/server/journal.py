@@ -1,0 +1,192 @@
+"""The server's durable command journal: SQLite in WAL mode.
+
+Row ``pos`` mirrors ``cluster.journal[pos]``. A command row is written (and
+committed) *before* the command is applied, then overwritten with the engine's own
+record of it, or deleted if the engine refused it. The engine coalesces
+consecutive ``run`` calls into one entry; the pacer re-writes that last row as
+simulated time moves on, so the journal also says how far time got. A server
+restarted on the same file replays the rows and is back in the same state.
+
+Beside the commands the file keeps ``meta`` (seed, speed, paused) and an
+``audit`` table: every mutating HTTP request with its actor, source address and
+answer, refused ones included.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["CommandJournal", "AuditRow", "JOURNAL_FORMAT"]
+
+JOURNAL_FORMAT = "t32sim-journal/1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commands (
+    pos     INTEGER PRIMARY KEY,
+    time    REAL NOT NULL,
+    actor   TEXT NOT NULL,
+    verb    TEXT NOT NULL,
+    args    TEXT NOT NULL,
+    source  TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    source  TEXT NOT NULL,
+    method  TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    status  INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: str
+    actor: str
+    source: str
+    method: str
+    target: str
+    status: int
+
+
+class CommandJournal:
+    """Commands (as ``Command.to_dict()`` dicts) and server settings in one SQLite file.
+
+    ``path=None`` keeps everything in memory (a server that forgets on exit).
+    """
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = None if path is None else Path(path)
+        target = ":memory:" if self.path is None else str(self.path)
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()   # only the loop writes; readers in tests share it
+        if self.path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")   # durable against a killed process
+        self._db.executescript(_SCHEMA)
+        self._synced = 0          # cluster.journal entries known to be on disk (last may grow)
+
+    # ---- meta ---------------------------------------------------------------------
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return default if not row else json.loads(row[0][0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                    (key, json.dumps(value)))
+
+    # ---- commands -----------------------------------------------------------------
+    def commands(self) -> list[dict]:
+        """Every journaled command, in order, as ``Command.to_dict()`` dicts."""
+        rows = self._query("SELECT time, actor, verb, args FROM commands ORDER BY pos")
+        return [{"time": t, "actor": actor, "verb": verb, "args": json.loads(args)}
+                for t, actor, verb, args in rows]
+
+    def __len__(self) -> int:
+        return self._query("SELECT COUNT(*) FROM commands")[0][0]
+
+    def scenario(self) -> dict:
+        """The replayable scenario file: ``{"format", "seed", "commands"}``."""
+        return {"format": JOURNAL_FORMAT, "seed": self.get_meta("seed"),
+                "commands": self.commands()}
+
+    def write_ahead(self, pos: int, command: dict, source: str | None = None) -> None:
+        """Commit ``command`` at ``pos`` before it is applied."""
+        self._upsert([(pos, command)], source)
+
+    def discard(self, pos: int) -> None:
+        """Forget a write-ahead row whose command the engine refused."""
+        self._write("DELETE FROM commands WHERE pos >= ?", (pos,))
+        self._synced = min(self._synced, pos)
+
+    def sync(self, journal: list, source: str | None = None, since: int | None = None) -> None:
+        """Make the rows equal ``journal`` (a cluster's list of commands).
+
+        Only entries from the last synced one on are written: earlier ones never
+        change, and the last may be a ``run`` whose ``until`` grew.
+        """
+        start = max(0, self._synced - 1) if since is None else since
+        entries = [(pos, _as_dict(journal[pos])) for pos in range(start, len(journal))]
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._upsert_rows(entries, source)
+                self._db.execute("DELETE FROM commands WHERE pos >= ?", (len(journal),))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        self._synced = len(journal)
+
+    def mark_synced(self, count: int) -> None:
+        """Tell the journal that the first ``count`` rows match the cluster's journal."""
+        self._synced = count
+
+    def replace(self, commands: Iterable[dict]) -> None:
+        """Replace every command row (used when a restore prunes refused rows)."""
+        entries = list(enumerate(commands))
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute("DELETE FROM commands")
+                self._upsert_rows(entries, None)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        self._synced = len(entries)
+
+    # ---- audit --------------------------------------------------------------------
+    def audit(self, actor: str, source: str, method: str, target: str, status: int) -> None:
+        at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        self._write("INSERT INTO audit (at, actor, source, method, target, status) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (at, actor, source, method, target, status))
+
+    def audit_rows(self) -> list[AuditRow]:
+        rows = self._query("SELECT at, actor, source, method, target, status FROM audit "
+                           "ORDER BY id")
+        return [AuditRow(*row) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ---- plumbing -----------------------------------------------------------------
+    def _upsert(self, entries: list[tuple[int, dict]], source: str | None) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._upsert_rows(entries, source)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _upsert_rows(self, entries: list[tuple[int, dict]], source: str | None) -> None:
+        self._db.executemany(
+            "INSERT INTO commands (pos, time, actor, verb, args, source) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pos) DO UPDATE SET time=excluded.time, "
+            "actor=excluded.actor, verb=excluded.verb, args=excluded.args, "
+            "source=COALESCE(excluded.source, commands.source)",
+            [(pos, float(c["time"]), str(c["actor"]), str(c["verb"]),
+              json.dumps(c["args"]), source) for pos, c in entries])
+
+    def _write(self, sql: str, params: tuple) -> None:
+        with self._lock:
+            self._db.execute(sql, params)
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+
+def _as_dict(command: Any) -> dict:
+    return command if isinstance(command, dict) else command.to_dict()

@@ -1,0 +1,199 @@
+"""The live cluster: one engine, paced by the wall clock, journaled, broadcast.
+
+Everything here runs on the server's single asyncio loop: the pacer task calls
+``step()`` every tick (advance the engine to the pacer's target time, persist the
+journal, publish one coalesced update), and HTTP handlers call ``command()``
+between ticks. No locks and no other thread touches the cluster.
+
+``command()`` is the only way a change gets in: it catches the engine up to
+*now*, commits the command to the SQLite journal, executes it through the
+engine's generic ``execute`` (the same path replay takes), then stores the
+engine's own record of it. A refused command leaves no row and no change.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from t32sim.engine import Cluster, CommandError, replay
+from t32sim.server.broadcast import Hub
+from t32sim.server.journal import CommandJournal
+from t32sim.server.pacer import Pacer
+from t32sim.server.settings import DEFAULT_SEED, ServerSettings
+from t32sim.spec import SpecError
+
+log = logging.getLogger("t32sim.server")
+
+__all__ = ["LiveCluster", "PACER_ACTOR", "SLOW_STEP_SECONDS"]
+
+PACER_ACTOR = "pacer"
+SLOW_STEP_SECONDS = 0.5      # an engine step longer than this re-anchors the pacer
+
+
+class LiveCluster:
+    """A ``Cluster`` with a pacer, a durable journal and an SSE hub."""
+
+    def __init__(self, cluster: Cluster, journal: CommandJournal, pacer: Pacer, hub: Hub,
+                 clock: Callable[[], float]):
+        self.cluster = cluster
+        self.journal = journal
+        self.pacer = pacer
+        self.hub = hub
+        self.clock = clock
+        self.resumed_commands = 0
+        self._event_cursor = len(cluster.event_log)
+        hub.reset(cluster.snapshot(), [e.to_dict() for e in cluster.event_log], self.server_info())
+
+    # ---- opening ------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic,
+             hub: Hub | None = None) -> "LiveCluster":
+        """Replay the journal in ``settings.db`` if it has one, else start fresh."""
+        journal = CommandJournal(settings.db)
+        try:
+            cluster, resumed = _restore(journal, settings)
+        except BaseException:
+            journal.close()
+            raise
+        paused = settings.paused or (resumed > 0 and bool(journal.get_meta("paused", False)))
+        pacer = Pacer(clock, cluster.now, settings.speed, paused)
+        journal.set_meta("paused", paused)
+        hub = hub or Hub(queue_size=settings.sse_queue, history=settings.sse_history,
+                         drop_after=settings.sse_drop_after,
+                         recent_events=settings.sse_recent_events)
+        live = cls(cluster, journal, pacer, hub, clock)
+        live.resumed_commands = resumed
+        try:
+            if not resumed:
+                live._apply_files(settings.apply)
+        except BaseException:
+            journal.close()
+            raise
+        return live
+
+    def _apply_files(self, paths: tuple[str, ...]) -> None:
+        """Apply the ``--apply`` files at simulated time 0 (time stands still meanwhile)."""
+        from t32sim.server.bodies import parse_spec_body
+
+        paused, self.pacer.paused = self.pacer.paused, True
+        try:
+            for path in paths:
+                doc = parse_spec_body(Path(path).read_bytes(), "application/yaml")
+                self.command("apply", {"spec": doc}, actor="cli", source="command line")
+        finally:
+            self.pacer.paused = paused
+            self.pacer.rebase(self.cluster.now)
+        self.hub.reset(self.cluster.snapshot(), [e.to_dict() for e in self.cluster.event_log],
+                       self.server_info())
+        self._event_cursor = len(self.cluster.event_log)
+
+    # ---- time ---------------------------------------------------------------------
+    def advance(self) -> None:
+        """Run the engine up to the pacer's target time and persist how far it got."""
+        target = self.pacer.target()
+        if target > self.cluster.now:
+            started = self.clock()
+            self.cluster.run(until=target, actor=PACER_ACTOR)
+            if self.clock() - started > SLOW_STEP_SECONDS:
+                self.pacer.rebase(self.cluster.now)     # the engine fell behind: slow down
+        self.journal.sync(self.cluster.journal)
+
+    def step(self) -> None:
+        """One pacer tick: advance, then publish one coalesced update."""
+        self.advance()
+        self.publish()
+
+    def publish(self) -> None:
+        events = self.cluster.event_log.since(self._event_cursor)
+        self._event_cursor += len(events)
+        self.hub.publish(self.cluster.snapshot(), [e.to_dict() for e in events],
+                         self.server_info())
+
+    def run_for(self, seconds: float, actor: str = "user") -> float:
+        """Jump ``seconds`` of simulated time at once (works while paused)."""
+        self.advance()
+        self.cluster.run(until=self.cluster.now + seconds, actor=actor)
+        self.pacer.rebase(self.cluster.now)
+        self.journal.sync(self.cluster.journal)
+        return self.cluster.now
+
+    def set_speed(self, speed: float) -> None:
+        self.advance()
+        self.pacer.set_speed(speed, self.cluster.now)
+
+    def pause(self) -> None:
+        self.advance()
+        self.pacer.pause(self.cluster.now)
+        self.journal.set_meta("paused", True)
+
+    def resume(self) -> None:
+        self.pacer.resume(self.cluster.now)
+        self.journal.set_meta("paused", False)
+
+    def server_info(self) -> dict[str, Any]:
+        return {"speed": self.pacer.speed, "paused": self.pacer.paused}
+
+    # ---- commands -----------------------------------------------------------------
+    def command(self, verb: str, args: dict[str, Any], *, actor: str, source: str) -> Any:
+        """Journal, then execute ``verb(**args)`` at the current simulated time."""
+        self.advance()
+        pos = len(self.cluster.journal)
+        entry = {"time": self.cluster.now, "actor": actor, "verb": verb, "args": args}
+        self.journal.write_ahead(pos, entry, source)
+        try:
+            result = self.cluster.execute(entry)
+        except BaseException:
+            self.journal.sync(self.cluster.journal, since=pos)   # drops the refused row
+            raise
+        self.journal.sync(self.cluster.journal, source=source, since=pos)
+        return result
+
+    # ---- the pacer task -----------------------------------------------------------
+    async def pace(self, tick: float) -> None:
+        """Call ``step()`` every ``tick`` seconds of the loop's clock, until cancelled."""
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            due += tick
+            delay = due - loop.time()
+            if delay < 0:            # fell behind: no burst of catch-up ticks
+                due, delay = loop.time(), 0
+            await asyncio.sleep(delay)
+            try:
+                self.step()
+            except Exception:        # keep the demo alive; the error is in the log
+                log.exception("pacer step failed at t=%s", self.cluster.now)
+
+    def close(self) -> None:
+        try:
+            self.journal.sync(self.cluster.journal)
+        finally:
+            self.hub.close_all()
+            self.journal.close()
+
+
+def _restore(journal: CommandJournal, settings: ServerSettings) -> tuple[Cluster, int]:
+    """A cluster rebuilt from the journal (and how many rows it had), or a fresh one."""
+    stored_seed = journal.get_meta("seed")
+    rows = journal.commands()
+    if stored_seed is not None and settings.seed is not None and settings.seed != stored_seed \
+            and rows:
+        raise ValueError(f"seed: the journal in {settings.db} was recorded with seed "
+                         f"{stored_seed}, not {settings.seed}; use another --db or drop --seed")
+    seed = stored_seed if (stored_seed is not None and rows) else settings.seed
+    seed = DEFAULT_SEED if seed is None else seed
+    journal.set_meta("seed", seed)
+    if not rows:
+        return Cluster(seed), 0
+    try:
+        cluster = replay(rows, seed)
+    except (CommandError, SpecError):
+        # Only the last row can be refused: it was written ahead and the engine said no
+        # (or the server died in between). It changed nothing, so drop it.
+        rows = rows[:-1]
+        cluster = replay(rows, seed)
+    journal.replace([c.to_dict() for c in cluster.journal])
+    return cluster, len(rows)

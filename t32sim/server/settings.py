@@ -1,0 +1,60 @@
+"""What a live server is started with; one frozen value shared by the CLI, launch() and tests."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+__all__ = ["ServerSettings", "is_loopback", "DEFAULT_SEED"]
+
+DEFAULT_SEED = 7
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Settings of one live server.
+
+    ``speed`` is simulated seconds per wall second; ``tick`` the pacer period in wall
+    seconds (also the SSE publish period, so at most ``1/tick`` updates a second);
+    ``db=None`` keeps the journal in memory only; ``apply`` is applied on a fresh
+    journal only (a restarted server replays instead); ``seed=None`` takes the
+    journal's seed, or ``DEFAULT_SEED`` for a fresh one.
+    """
+    host: str = "127.0.0.1"
+    port: int = 8080
+    speed: float = 1.0
+    seed: int | None = None
+    apply: tuple[str, ...] = ()
+    db: Path | None = None
+    api_key: str | None = None
+    paused: bool = False
+    tick: float = 0.1
+    max_body_bytes: int = 256 * 1024
+    sse_queue: int = 32
+    sse_history: int = 64
+    sse_drop_after: float = 10.0
+    sse_recent_events: int = 200
+    examples_dirs: tuple[Path, ...] = field(default_factory=tuple)
+
+    def with_(self, **changes) -> "ServerSettings":
+        return replace(self, **changes)
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``; anything else is reachable by others."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def api_key_from_env() -> str | None:
+    return os.environ.get("T32SIM_API_KEY") or None
+
+
+def generate_api_key() -> str:
+    return secrets.token_urlsafe(24)
