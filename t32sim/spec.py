@@ -352,6 +352,9 @@ _FOREIGN_FIELD_HINTS = {
     "template": "t32sim has no pod template; put image, env and probes directly under spec",
     "containers": "t32sim has no pod template; put image, env and probes directly under spec",
     "selector": "t32sim selects pods by the Service name; remove selector",
+    "exec": "t32sim probes are httpGet probes only",
+    "tcpSocket": "t32sim probes are httpGet probes only",
+    "grpc": "t32sim probes are httpGet probes only",
 }
 
 _DNS_LABEL_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -384,7 +387,7 @@ def _closest(word: str, options: tuple[str, ...]) -> str | None:
     for option in options:
         if option.lower() == word.lower():
             return option
-    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
 
@@ -463,7 +466,8 @@ def _choice(options: tuple[str, ...]) -> _Check:
             return value
         guess = _closest(value, options) if isinstance(value, str) else None
         raise _Invalid(f"did you mean {guess!r}?" if guess else "")
-    return _Check("one of " + ", ".join(repr(o) for o in options), parse)
+    expected = ", ".join(repr(o) for o in options)
+    return _Check(f"one of {expected}" if len(options) > 1 else expected, parse)
 
 
 def _strategy_check() -> _Check:
@@ -864,8 +868,9 @@ def _read_strategy_settings(r: _Reader, strategy: Strategy) -> Rollout:
         surge = r.get("maxSurge", _SURGE, "25%")
         unavailable = r.get("maxUnavailable", _UNAVAILABLE, "25%")
         if r.ok("maxSurge", "maxUnavailable") and _is_zero(surge) and _is_zero(unavailable):
-            r.error("maxUnavailable", "expected a value above 0 when maxSurge is 0 (else no "
-                                      f"pod could ever be replaced), got {_show(unavailable)}")
+            r.error("maxUnavailable", f"expected a value above 0 when maxSurge is {_show(surge)} "
+                                      "(else no pod could ever be replaced), got "
+                                      f"{_show(unavailable)}")
         rollout = Rollout(strategy=strategy, max_surge=surge, max_unavailable=unavailable)
     if strategy is _CANARY:
         return Rollout(strategy=strategy, max_surge=rollout.max_surge,
@@ -913,6 +918,8 @@ def _read_steps(r: _Reader) -> tuple[CanaryStep, ...]:
         if step is None:
             continue
         keys = [key for key in _STEP_KEYS if key in step.data]
+        if not keys and len(item) > len(step.data):
+            continue                # its unknown fields were reported by open()
         if len(keys) != 1:
             got = " and ".join(repr(k) for k in keys) if keys else "none"
             r.errors.append((path, "expected exactly one of 'percent', 'setWeight', "
