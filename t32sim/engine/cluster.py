@@ -14,10 +14,12 @@ from typing import Any, Callable, Iterable, Mapping
 
 import simpy
 
+from t32sim.engine.alerts import AlertManager, Notifier
 from t32sim.engine.commands import Command, CommandError
 from t32sim.engine.deployment import DeploymentController, plan_replicas
 from t32sim.engine.events import EventLog, Level, Reason
 from t32sim.engine.kubelet import Kubelet
+from t32sim.engine.metrics import cluster_registry, exposition
 from t32sim.engine.status import Phase, ServiceStatus, service_status
 from t32sim.engine.store import Pod, ServiceState, Store
 from t32sim.spec import ServiceSpec, load_spec
@@ -41,7 +43,8 @@ class ServiceView:
 class Cluster:
     """A deterministic simulated cluster. Same seed + same commands = same history."""
 
-    def __init__(self, seed: int = 0, *, sample_interval: float = 1.0):
+    def __init__(self, seed: int = 0, *, sample_interval: float = 1.0,
+                 notifier: Notifier | None = None):
         self.seed = seed
         self.env = simpy.Environment()
         self.rng = random.Random(seed)
@@ -55,6 +58,10 @@ class Cluster:
         self._healthy_status: dict[str, ServiceStatus] = {}
         self.store.watch(lambda service: self._healthy_status.pop(service, None))
         self.env.process(self._sampler())
+        #: UP/DOWN alerts as events, and to ``notifier`` / ``alerts.subscribe(fn)``
+        self.alerts = AlertManager(self, notifier=notifier)
+        #: this cluster's own Prometheus registry (see ``metrics_text``)
+        self.registry = cluster_registry(self)
 
     # -- time ----------------------------------------------------------------------------
 
@@ -63,8 +70,11 @@ class Cluster:
         """Simulated seconds since the cluster was created."""
         return self.env.now
 
-    def run(self, until: float, *, actor: str = "user") -> None:
-        """Advance simulated time to ``until``, handling everything due at or before it."""
+    def run(self, until: float, *, actor: str = "user", progress: bool = False) -> None:
+        """Advance simulated time to ``until``, handling everything due at or before it.
+
+        ``progress=True`` shows a tqdm bar in simulated seconds (same result, in slices).
+        """
         until = float(until)
         if until < self.now:
             raise CommandError(f"until: cannot go back in time from {self.now:g} s to {until:g} s",
@@ -74,16 +84,31 @@ class Cluster:
             self._journal[-1] = dataclasses.replace(last, args={"until": until})
         else:
             self._journal.append(Command(self.now, actor, "run", {"until": until}))
-        if until > self.now:
+        if until > self.now and progress:
+            self._run_with_progress(until)
+        elif until > self.now:
             self.env.run(until=until)
         while self.env.peek() <= until:
             self.env.step()
 
-    def run_for(self, seconds: float, *, actor: str = "user") -> None:
+    def run_for(self, seconds: float, *, actor: str = "user", progress: bool = False) -> None:
         """Advance simulated time by ``seconds``."""
         if seconds < 0:
             raise CommandError(f"seconds: expected a number >= 0, got {seconds!r}", field="seconds")
-        self.run(self.now + seconds, actor=actor)
+        self.run(self.now + seconds, actor=actor, progress=progress)
+
+    def _run_with_progress(self, until: float, slices: int = 100) -> None:
+        """``env.run(until)`` in ``slices`` steps with a tqdm bar; events run in the same order."""
+        from tqdm.auto import tqdm
+
+        start = self.now
+        with tqdm(total=until - start, unit="sim s", desc="simulating",
+                  bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} sim s [{elapsed}]") as bar:
+            for index in range(1, slices + 1):
+                target = start + (until - start) * index / slices if index < slices else until
+                if target > self.now:
+                    self.env.run(until=target)
+                bar.update(self.now - start - bar.n)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -241,6 +266,10 @@ class Cluster:
             "pods": [p.to_dict() for p in self.store.pods.values()],
             "events": len(self.log),
         }
+
+    def metrics_text(self) -> str:
+        """This cluster's metrics in the Prometheus text format (read at call time)."""
+        return exposition(self.registry)
 
     # -- hooks for controllers -----------------------------------------------------------
 

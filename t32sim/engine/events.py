@@ -40,6 +40,11 @@ class Reason(str, enum.Enum):
     KILLING = "Killing"
     DELETED = "Deleted"
     CHAOS_KILL = "ChaosKill"
+    SERVICE_DOWN = "ServiceDown"
+    SERVICE_UP = "ServiceUp"
+    SERVICE_SCALED_TO_ZERO = "ServiceScaledToZero"
+    ALERT_HELD = "AlertHeld"
+    ALERT_NOT_SENT = "AlertNotSent"
 
     def __str__(self) -> str:
         return self.value
@@ -70,6 +75,11 @@ EXPLAIN: dict[Reason, str] = {
     Reason.KILLING: "The pod is being deleted: it leaves the load balancer at once and has up to {grace:g} s to shut down.",
     Reason.DELETED: "The pod's grace period ended and it is gone; the ReplicaSet counts it no more.",
     Reason.CHAOS_KILL: "Chaos deleted a pod on purpose; the ReplicaSet notices it is short and creates a replacement.",
+    Reason.SERVICE_DOWN: "Fewer pods are Ready than desired for at least {confirm:g} s (the confirmation window), so the alert manager reports an outage.",
+    Reason.SERVICE_UP: "Every desired pod has been Ready for at least {confirm:g} s (the confirmation window), so the alert manager reports the service up.",
+    Reason.SERVICE_SCALED_TO_ZERO: "The service was scaled to zero replicas on purpose, so it is off, not down.",
+    Reason.ALERT_HELD: "An alert of this kind went out less than {cooldown:g} s ago; the cooldown stops a flapping service from flooding your inbox.",
+    Reason.ALERT_NOT_SENT: "The notifier could not deliver the alert; the cluster carries on and the event log still has it.",
 }
 
 

@@ -116,6 +116,10 @@ class Store:
         #: chaos faults: (service or pod name, probe kind) pairs whose probe always fails
         self.broken_probes: set[tuple[str, str]] = set()
         self._watchers: list[Callable[[str], None]] = []
+        #: every pod ever added, by name; a removed pod keeps its last state (for timelines)
+        self.pod_archive: dict[str, Pod] = {}
+        #: restarts of removed pods, per service (keeps restart counters monotonic)
+        self.restarts_of_removed: dict[str, int] = {}
 
     def watch(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(service)`` whenever that service's objects change."""
@@ -132,11 +136,14 @@ class Store:
     def add_pod(self, pod: Pod) -> None:
         self.pods[pod.name] = pod
         self._pods_by_service.setdefault(pod.service, {})[pod.name] = pod
+        self.pod_archive[pod.name] = pod
         self.changed(pod.service)
 
     def remove_pod(self, pod: Pod) -> None:
         del self.pods[pod.name]
         del self._pods_by_service[pod.service][pod.name]
+        self.restarts_of_removed[pod.service] = (self.restarts_of_removed.get(pod.service, 0)
+                                                 + pod.restarts)
         self.changed(pod.service)
 
     def probe_broken(self, pod: Pod, kind: str) -> bool:
