@@ -44,6 +44,7 @@ class LiveCluster:
         self.hub = hub
         self.clock = clock
         self.resumed_commands = 0
+        self.requires_key = False
         self._event_cursor = len(cluster.event_log)
         hub.reset(cluster.snapshot(), [e.to_dict() for e in cluster.event_log], self.server_info())
 
@@ -66,6 +67,8 @@ class LiveCluster:
                          recent_events=settings.sse_recent_events)
         live = cls(cluster, journal, pacer, hub, clock)
         live.resumed_commands = resumed
+        live.requires_key = settings.api_key is not None
+        live.hub.server = live.server_info()
         try:
             if not resumed:
                 live._apply_files(settings.apply)
@@ -134,7 +137,8 @@ class LiveCluster:
         self.journal.set_meta("paused", False)
 
     def server_info(self) -> dict[str, Any]:
-        return {"speed": self.pacer.speed, "paused": self.pacer.paused}
+        return {"speed": self.pacer.speed, "paused": self.pacer.paused,
+                "api_key": self.requires_key}
 
     # ---- commands -----------------------------------------------------------------
     def command(self, verb: str, args: dict[str, Any], *, actor: str, source: str) -> Any:
