@@ -379,7 +379,10 @@ def _show(value: Any) -> str:
     """A short repr of a given value (long strings are cut and their length told)."""
     if isinstance(value, str) and len(value) > _REPR.maxstring:
         return f"{_REPR.repr(value)} ({len(value)} characters)"
-    return _REPR.repr(value)
+    try:
+        return _REPR.repr(value)
+    except Exception:      # a huge int (over Python's digit limit), a broken __repr__ ...
+        return f"a value of type {type(value).__name__} that cannot be shown"
 
 
 def _closest(word: str, options: tuple[str, ...]) -> str | None:
@@ -413,8 +416,15 @@ def _is_integer(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value))
+    """A finite real number that is not a boolean (ints of any size count)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    if isinstance(value, numbers.Integral):
+        return True
+    try:
+        return math.isfinite(value)
+    except OverflowError:              # e.g. a Fraction too large for a float
+        return False
 
 
 def _tidy_number(value: Any) -> int | float:
@@ -496,7 +506,10 @@ def _env_value_parse(value: Any) -> str:
     if isinstance(value, str):
         return value
     if _is_integer(value) or _is_number(value):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:              # more digits than Python will print
+            raise _Invalid from None
     raise _Invalid
 
 

@@ -620,6 +620,14 @@ def test_a_mapping_with_cycles_and_odd_values_gives_errors_not_crashes():
     assert errors[1][1].startswith("expected a list of {name, value} mappings, got {")
 
 
+def test_huge_numbers_are_errors_not_crashes():
+    assert errors_of(spec(minReadySeconds=10**400, env=[{"name": "A", "value": 10**5000}])) == [
+        ("spec.env[0].value", "expected a string (numbers and booleans are converted), got "
+                              "a value of type int that cannot be shown"),
+        ("spec.minReadySeconds", "expected a number of seconds 0..86400, got "
+                                 "100000000000000000...0000000000000000000")]
+
+
 # --------------------------------------------------------------------------------------
 # Valid specs: examples, defaults, spellings, normalisation.
 
