@@ -55,7 +55,7 @@ import numbers
 import os
 import re
 import reprlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -878,27 +878,32 @@ def _read_strategy_settings(r: _Reader, strategy: Strategy) -> Rollout:
     """The fields of ``r`` that belong to ``strategy`` (the others were judged already)."""
     rollout = Rollout(strategy=strategy)
     if strategy in (_ROLLING, _CANARY):
-        surge = r.get("maxSurge", _SURGE, "25%")
-        unavailable = r.get("maxUnavailable", _UNAVAILABLE, "25%")
-        if r.ok("maxSurge", "maxUnavailable") and _is_zero(surge) and _is_zero(unavailable):
-            r.error("maxUnavailable", f"expected a value above 0 when maxSurge is {_show(surge)} "
-                                      "(else no pod could ever be replaced), got "
-                                      f"{_show(unavailable)}")
-        rollout = Rollout(strategy=strategy, max_surge=surge, max_unavailable=unavailable)
+        rollout = replace(rollout, **_read_surge(r))
     if strategy is _CANARY:
-        return Rollout(strategy=strategy, max_surge=rollout.max_surge,
-                       max_unavailable=rollout.max_unavailable, steps=_read_steps(r),
-                       analysis=_read_analysis(r))
+        rollout = replace(rollout, steps=_read_steps(r), analysis=_read_analysis(r))
     if strategy is _BLUE_GREEN:
-        enabled = r.get("autoPromotionEnabled", _BOOLEAN, True)
-        after = r.get("autoPromotionSeconds", _seconds())
-        if after is not None and enabled is False:
-            r.error("autoPromotionSeconds", "expected no autoPromotionSeconds when "
-                                            f"autoPromotionEnabled is false, got {after}")
-        return Rollout(strategy=strategy, auto_promotion_enabled=enabled,
-                       auto_promotion_seconds=after,
-                       scale_down_delay_seconds=r.get("scaleDownDelaySeconds", _seconds(), 30))
+        rollout = replace(rollout, **_read_promotion(r))
     return rollout
+
+
+def _read_surge(r: _Reader) -> dict[str, Any]:
+    surge = r.get("maxSurge", _SURGE, "25%")
+    unavailable = r.get("maxUnavailable", _UNAVAILABLE, "25%")
+    if r.ok("maxSurge", "maxUnavailable") and _is_zero(surge) and _is_zero(unavailable):
+        r.error("maxUnavailable", f"expected a value above 0 when maxSurge is {_show(surge)} "
+                                  f"(else no pod could ever be replaced), got {_show(unavailable)}")
+    return {"max_surge": surge, "max_unavailable": unavailable}
+
+
+def _read_promotion(r: _Reader) -> dict[str, Any]:
+    """BlueGreen: when the new version is promoted, and how long the old one lingers."""
+    enabled = r.get("autoPromotionEnabled", _BOOLEAN, True)
+    after = r.get("autoPromotionSeconds", _seconds())
+    if after is not None and enabled is False:
+        r.error("autoPromotionSeconds", "expected no autoPromotionSeconds when "
+                                        f"autoPromotionEnabled is false, got {after}")
+    return {"auto_promotion_enabled": enabled, "auto_promotion_seconds": after,
+            "scale_down_delay_seconds": r.get("scaleDownDelaySeconds", _seconds(), 30)}
 
 
 def _is_zero(value: int | str) -> bool:

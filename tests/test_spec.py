@@ -500,7 +500,8 @@ def billion_laughs(levels: int = 9) -> str:
 
 def megabyte_yaml() -> str:
     env = "".join(f"    - {{name: VAR_{i}, value: '{'x' * 40}'}}\n" for i in range(20_000))
-    return f"apiVersion: v1\nkind: Service\nmetadata: {{name: api}}\nspec:\n  image: x\n  env:\n{env}"
+    head = "apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec:\n  image: x\n"
+    return f"{head}  env:\n{env}"
 
 
 def refused_within(seconds: float, source: Any) -> list[tuple[str, str]]:
