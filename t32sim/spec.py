@@ -4,8 +4,9 @@ Both the original t32 format and the Kubernetes / Argo Rollouts names are accept
 and normalised into one shape, so the engine only ever sees a ``ServiceSpec``.
 Every problem is collected and raised at once as ``SpecError(errors=[(path, message)])``.
 
-Accepted fields (default in brackets; "s" = seconds, fractions allowed, booleans are
-never numbers, ``null`` is the same as leaving a field out):
+Accepted fields (default in brackets; times are seconds and may be fractional, counts are
+integers, booleans are never numbers, ``null`` is the same as leaving a field out, and
+nothing is larger than a day (86400 s) or 1000 (replicas, thresholds)):
 
 - ``apiVersion``: ``v1``, ``apps/v1``, ``t32sim/v1`` or ``argoproj.io/v1alpha1`` (required).
 - ``kind``: ``Service``, ``Deployment`` or ``Rollout`` (required; all read the same spec).
@@ -40,9 +41,10 @@ a duration is seconds or a string like '30s', '5m', '1h30m'; ``pause: {}`` waits
 ``promote``. A Canary without steps gets one step, setWeight 100: the canary takes all
 traffic as soon as it is ready, as in Argo Rollouts.
 
-Hostile input: only ``yaml.safe_load`` semantics; documents over 64 KiB are refused before
-parsing; YAML that would expand (through aliases) to more than 10,000 nodes or nest deeper
-than 32 levels is refused while it is composed, before anything is built.
+Hostile input: ``yaml.safe_load`` semantics only (SafeConstructor; libyaml parses when
+present); documents over 64 KiB are refused before parsing; YAML that would expand (through
+aliases) to more than 10,000 nodes or nest deeper than 32 levels is refused while it is
+composed, before anything is built; a key given twice in one mapping is an error.
 """
 from __future__ import annotations
 
