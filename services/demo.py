@@ -71,6 +71,7 @@ def make_app(version: str, stable: bool = False, delay_scale: float | None = Non
     app.state.cpu = 0.0
     app.state.corrupted = False
     app.state.delay_scale = _delay_scale(delay_scale)
+    app.state.sleep = asyncio.sleep          # tests may record the delays instead
     message = MESSAGES.get(version, f"Hello from {version}.")
 
     def snapshot() -> dict:
@@ -83,7 +84,9 @@ def make_app(version: str, stable: bool = False, delay_scale: float | None = Non
         if app.state.corrupted:
             return JSONResponse(status_code=500, content={
                 "error": "data_corruption", "detail": "DATA_ERR", "version": version})
-        await asyncio.sleep(app.state.cpu / 100.0 * app.state.delay_scale)
+        delay = app.state.cpu / 100.0 * app.state.delay_scale
+        if delay > 0:
+            await app.state.sleep(delay)
         return {"version": version, "message": message, "load": app.state.cpu}
 
     @app.get("/health")
@@ -93,11 +96,11 @@ def make_app(version: str, stable: bool = False, delay_scale: float | None = Non
             return JSONResponse(status_code=503, content={
                 "status": "DOWN", "version": version, "detail": "DATA_ERR"})
         if app.state.cpu > HEALTH_SLOW_ABOVE:
-            await asyncio.sleep(app.state.cpu / 100.0 * app.state.delay_scale)
+            await app.state.sleep(app.state.cpu / 100.0 * app.state.delay_scale)
         return {"status": "UP", "version": version, "load": app.state.cpu}
 
     @app.post("/simulate/cpu/{level}")
-    async def simulate_cpu(level: Annotated[float, Path(ge=0, le=100,
+    async def simulate_cpu(level: Annotated[float, Path(ge=0, le=100, allow_inf_nan=False,
                                                         description="CPU load in percent, 0-100")]):
         """Set the simulated CPU load."""
         app.state.cpu = level

@@ -1,0 +1,225 @@
+"""``t32sim monitor`` and ``t32sim audit verify``: argparse wiring, plugged in by t32sim/cli.py.
+
+Heavy imports (FastAPI, uvicorn) happen inside the handlers, so ``t32sim run``
+stays quick.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+__all__ = ["add_monitor_parser", "add_audit_parser", "cmd_monitor", "cmd_audit_verify",
+           "cmd_audit_show"]
+
+
+def _ports(text: str) -> list[int]:
+    try:
+        ports = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated port numbers, got {text!r}")
+    if not all(0 < p < 65536 for p in ports):
+        raise argparse.ArgumentTypeError(f"ports must be 1-65535, got {text!r}")
+    return ports
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def add_monitor_parser(subparsers) -> argparse.ArgumentParser:
+    """``t32sim monitor [--host] [--port] [--spawn] [--db] [--interval] ...``"""
+    p = subparsers.add_parser(
+        "monitor", help="run the secure failover monitor for services v1/v2/v3",
+        description="Check the active demo service's /health every --interval seconds, fail "
+                    "over v1 -> v2 -> v3 after --threshold failures within --window seconds "
+                    "(then wait --cooldown seconds), and serve a password-protected dashboard. "
+                    "Without T32SIM_ADMIN_PASSWORD the admin password is generated on first "
+                    "start and printed once.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="dashboard port (default: 8000)")
+    p.add_argument("--spawn", action="store_true",
+                   help="start v1, v2, v3 as uvicorn subprocesses, restart them if they crash, "
+                        "stop them on exit")
+    p.add_argument("--db", type=Path, default=Path("monitor.db"),
+                   help="SQLite file for the health and audit logs (default: monitor.db)")
+    p.add_argument("--service-host", default="127.0.0.1",
+                   help="where the services listen (default: 127.0.0.1)")
+    p.add_argument("--ports", type=_ports, default=[8001, 8002, 8003], metavar="P1,P2,P3",
+                   help="ports of v1,v2,v3 (default: 8001,8002,8003)")
+    p.add_argument("--interval", type=_positive, default=1.0, metavar="SECONDS",
+                   help="seconds between health checks (default: 1)")
+    p.add_argument("--timeout", type=_positive, default=2.0, metavar="SECONDS",
+                   help="health-check timeout (default: 2)")
+    p.add_argument("--threshold", type=int, default=5, help="failures that trigger a failover (default: 5)")
+    p.add_argument("--window", type=_positive, default=10.0, metavar="SECONDS",
+                   help="window in which failures count (default: 10)")
+    p.add_argument("--cooldown", type=float, default=15.0, metavar="SECONDS",
+                   help="minimum seconds between automatic switches (default: 15)")
+    p.add_argument("--wrap", action="store_true", help="fail over from the last version to the first")
+    p.add_argument("--retention", type=int, default=10_000, metavar="ROWS",
+                   help="health-log rows kept (default: 10000)")
+    p.add_argument("--trusted-origin", action="append", default=[], metavar="URL",
+                   help="an extra Origin allowed to POST (e.g. behind a reverse proxy); repeatable")
+    p.add_argument("--add-user", metavar="NAME",
+                   help="add or update a user (password from T32SIM_NEW_USER_PASSWORD or a prompt) "
+                        "and exit")
+    p.add_argument("--role", choices=["viewer", "admin"], default="viewer",
+                   help="role for --add-user (default: viewer)")
+    p.set_defaults(func=cmd_monitor)
+    return p
+
+
+def add_audit_parser(subparsers) -> argparse.ArgumentParser:
+    """``t32sim audit verify [--db PATH]`` and ``t32sim audit show [--db PATH] [--limit N]``."""
+    p = subparsers.add_parser("audit", help="check or show the tamper-evident audit log",
+                              description="Work with the HMAC-chained audit log.")
+    commands = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = commands.add_parser(
+        "verify", help="check the chain and report the first broken row",
+        description="Recompute every row's HMAC (key from T32SIM_AUDIT_KEY or the key file next "
+                    "to the database). Exit 0 when intact, 1 when a row was edited, deleted or "
+                    "moved. Truncation of the newest rows is only caught with --anchor.")
+    verify.add_argument("--db", type=Path, default=Path("monitor.db"), help="default: monitor.db")
+    verify.add_argument("--anchor", metavar="ID:MAC",
+                        help="the last row id and mac noted earlier (see `audit show --head`)")
+    verify.set_defaults(func=cmd_audit_verify)
+    show = commands.add_parser("show", help="print the newest rows")
+    show.add_argument("--db", type=Path, default=Path("monitor.db"), help="default: monitor.db")
+    show.add_argument("--limit", type=int, default=20)
+    show.add_argument("--head", action="store_true", help="print only ID:MAC of the newest row")
+    show.set_defaults(func=cmd_audit_show)
+    return p
+
+
+# -- handlers ----------------------------------------------------------------------------
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from t32sim.monitor.config import MonitorConfig
+
+    if len(args.ports) != 3:
+        print("t32sim monitor: --ports: expected three ports for v1,v2,v3", file=sys.stderr)
+        return 2
+    if args.add_user:
+        return _add_user(args, out)
+    try:
+        config = MonitorConfig.for_ports(
+            dict(zip(("v1", "v2", "v3"), args.ports)), host=args.service_host, db=args.db,
+            interval=args.interval, timeout=args.timeout, threshold=args.threshold,
+            window=args.window, cooldown=args.cooldown, wrap=args.wrap, retention=args.retention,
+            spawn=args.spawn, trusted_origins=tuple(args.trusted_origin),
+            announce=lambda text: print(text, file=out, flush=True))
+    except ValueError as error:
+        print(f"t32sim monitor: {error}", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host):
+        print(f"t32sim monitor: WARNING: listening on {args.host} without TLS; Basic auth sends "
+              "the password with every request. Put a TLS proxy in front.", file=sys.stderr)
+
+    import uvicorn
+
+    from t32sim.audit import AuditKeyError
+    from t32sim.monitor.app import create_monitor_app
+    from t32sim.monitor.supervisor import SupervisorError, port_is_free
+    busy = [f"{args.host}:{args.port} (dashboard)"] if not port_is_free(args.host, args.port) else []
+    if args.spawn:
+        busy += [f"{args.service_host}:{p} ({v})" for v, p in zip(("v1", "v2", "v3"), args.ports)
+                 if not port_is_free(args.service_host, p)]
+    if busy:
+        print(f"t32sim monitor: port already in use: {', '.join(busy)}", file=sys.stderr)
+        return 1
+    try:
+        app = create_monitor_app(config)
+    except (AuditKeyError, ValueError) as error:
+        print(f"t32sim monitor: {error}", file=sys.stderr)
+        return 2
+    print(f"t32sim monitor: dashboard on http://{args.host}:{args.port}/ "
+          f"({'spawning' if args.spawn else 'watching'} v1/v2/v3 on ports "
+          f"{','.join(map(str, args.ports))}); Ctrl-C stops it", file=out, flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    except SupervisorError as error:
+        print(f"t32sim monitor: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_user(args: argparse.Namespace, out: TextIO) -> int:
+    from t32sim.auth import UserStore, default_users_path
+    password = os.environ.get("T32SIM_NEW_USER_PASSWORD")
+    if not password:
+        password = getpass.getpass(f"password for {args.add_user}: ")
+        if getpass.getpass("again: ") != password:
+            print("t32sim monitor: the passwords differ", file=sys.stderr)
+            return 2
+    store = UserStore(default_users_path(args.db))
+    try:
+        store.set_user(args.add_user, password, args.role)
+    except ValueError as error:
+        print(f"t32sim monitor: {error}", file=sys.stderr)
+        return 2
+    print(f"t32sim monitor: user {args.add_user} ({args.role}) saved in {store.path}", file=out)
+    return 0
+
+
+def _open_log(db: Path):
+    from t32sim.audit import AuditLog
+    if not db.exists():
+        raise FileNotFoundError(f"{db}: no such database")
+    return AuditLog(db)
+
+
+def cmd_audit_verify(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from t32sim.audit import AuditKeyError
+    anchor = None
+    if args.anchor:
+        row_id, _, mac = args.anchor.partition(":")
+        if not row_id.isdigit() or len(mac) != 64:
+            print("t32sim audit verify: --anchor: expected ID:MAC (64 hex digits)", file=sys.stderr)
+            return 2
+        anchor = (int(row_id), mac)
+    try:
+        report = _open_log(args.db).verify(anchor=anchor)
+    except (AuditKeyError, FileNotFoundError) as error:
+        print(f"t32sim audit verify: {error}", file=sys.stderr)
+        return 2
+    if report.ok:
+        print(f"{args.db}: OK, {report.reason}", file=out)
+        return 0
+    print(f"{args.db}: BROKEN at row {report.first_bad_id}: {report.reason}", file=out)
+    return 1
+
+
+def cmd_audit_show(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    from t32sim.audit import AuditKeyError
+    try:
+        log = _open_log(args.db)
+    except (AuditKeyError, FileNotFoundError) as error:
+        print(f"t32sim audit show: {error}", file=sys.stderr)
+        return 2
+    if args.head:
+        head = log.head()
+        print(f"{head[0]}:{head[1]}" if head else "empty", file=out)
+        return 0
+    for row in reversed(log.rows(limit=args.limit)):
+        print(f"{row.id:>6}  {row.time}  {row.who:<12} {row.source:<15} {row.action:<18} "
+              f"{row.target:<10} {row.result:<9} {row.detail}", file=out)
+    return 0

@@ -1,0 +1,81 @@
+"""The health log: every check in SQLite, with bounded retention (the newest N rows)."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from t32sim.monitor.checker import HealthCheck
+
+__all__ = ["HealthLog"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS health (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time        TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    ok          INTEGER NOT NULL,
+    status_code INTEGER,
+    latency_ms  REAL NOT NULL,
+    error       TEXT NOT NULL,
+    decision    TEXT NOT NULL
+)
+"""
+_COLUMNS = ("id", "time", "target", "url", "ok", "status_code", "latency_ms", "error", "decision")
+
+
+class HealthLog:
+    """Table ``health`` in the database at ``path``; only the newest ``retention`` rows stay."""
+
+    def __init__(self, path: str | os.PathLike, retention: int = 10_000):
+        if retention < 1:
+            raise ValueError(f"retention: expected an integer >= 1, got {retention!r}")
+        self.path = Path(path)
+        self.retention = retention
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_SCHEMA)
+        finally:
+            conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+
+    def record(self, check: HealthCheck, decision: str = "") -> int:
+        """Store one check and drop rows beyond the retention; returns the new row id."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            cursor = conn.execute(
+                "INSERT INTO health (time, target, url, ok, status_code, latency_ms, error, decision)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (check.time, check.target, check.url, int(check.ok), check.status_code,
+                 check.latency_ms, check.error[:500], str(decision)))
+            row_id = cursor.lastrowid
+            conn.execute("DELETE FROM health WHERE id <= ?", (row_id - self.retention,))
+            conn.execute("COMMIT")
+            return row_id
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.close()
+
+    def rows(self, limit: int = 100, newest_first: bool = True) -> list[dict]:
+        order = "DESC" if newest_first else "ASC"
+        conn = self._connect()
+        try:
+            cursor = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM health ORDER BY id {order} "
+                                  f"LIMIT ?", (int(limit),))
+            return [dict(zip(_COLUMNS, row), ok=bool(row[4])) for row in cursor]
+        finally:
+            conn.close()
+
+    def count(self) -> int:
+        conn = self._connect()
+        try:
+            return conn.execute("SELECT COUNT(*) FROM health").fetchone()[0]
+        finally:
+            conn.close()
