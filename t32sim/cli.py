@@ -65,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- run -----------------------------------------------------------------------------------
 
-def cmd_run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     try:
         spec = load_spec(Path(args.spec))
     except SpecError as error:
@@ -113,7 +114,8 @@ def format_events(events) -> str:
 
 # -- validate ------------------------------------------------------------------------------
 
-def cmd_validate(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def cmd_validate(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     failed = False
     for path in args.specs:
         try:

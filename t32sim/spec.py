@@ -197,7 +197,7 @@ class ServiceSpec:
         """The part of the spec that makes a pod; a change here is a new revision."""
         def probe(p: Probe | None):
             return None if p is None else {
-                "path": p.path, "initialDelaySeconds": p.initial_delay_seconds,
+                "path": p.path, "port": p.port, "initialDelaySeconds": p.initial_delay_seconds,
                 "periodSeconds": p.period_seconds, "timeoutSeconds": p.timeout_seconds,
                 "successThreshold": p.success_threshold,
                 "failureThreshold": p.failure_threshold}
