@@ -201,8 +201,6 @@ async def lb_select(live: Live, service: Service) -> JSONResponse:
 _PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
-@router.api_route("/proxy/{path:path}", methods=_PROXY_METHODS, tags=["traffic"],
-                  summary="A request answered by the pod the load balancer selects")
 async def proxy(live: Live, service: Service, path: str) -> Response:
     live.advance()
     live.cluster.service(service)
@@ -220,6 +218,13 @@ async def proxy(live: Live, service: Service, path: str) -> Response:
     if version is not None:
         headers["X-Version"] = str(version)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+for _method in _PROXY_METHODS:
+    router.add_api_route("/proxy/{path:path}", proxy, methods=[_method], tags=["traffic"],
+                         operation_id=f"proxy_{_method.lower()}",
+                         include_in_schema=_method in ("GET", "POST"),
+                         summary="A request answered by the pod the load balancer selects")
 
 
 def _pod_fields(pod: Any) -> dict[str, Any]:
