@@ -110,8 +110,8 @@ class Alert:
         counts = f"{self.ready} of {self.desired} pods Ready"
         if self.kind is Health.DOWN:
             if self.previous is None:
-                return (f"{self.service} is DOWN at t={self.time:g} s: {counts}; it has not "
-                        f"come up since t={self.since:g} s.")
+                return (f"{self.service} is DOWN at t={self.time:g} s: {counts} since "
+                        f"t={self.since:g} s; it has not been UP since it started.")
             return f"{self.service} is DOWN at t={self.time:g} s: {counts} since t={self.since:g} s."
         head = (f"{self.service} is UP at t={self.time:g} s: {counts}."
                 if self.kind is Health.UP else
@@ -286,10 +286,15 @@ class AlertManager:
     def delivery_failed(self, alert: Any, error: BaseException) -> None:
         """Report that a notifier could not deliver ``alert`` (safe from any thread).
 
-        The failure becomes an ``AlertNotSent`` event at the manager's next check; pass
-        this as ``EmailNotifier(on_error=...)``.
+        The failure becomes an ``AlertNotSent`` event at the manager's next check or at
+        the end of the next ``Cluster.run``; pass this as ``EmailNotifier(on_error=...)``.
         """
         self._failures.put((alert, error))
+
+    @property
+    def failures_waiting(self) -> int:
+        """Delivery failures reported but not yet turned into events."""
+        return self._failures.qsize()
 
     def frame(self):
         """The alerts raised so far as a pandas DataFrame."""
@@ -322,7 +327,7 @@ class AlertManager:
     def check(self) -> None:
         """Feed every service that changed or has a deadline due; act on the results."""
         now = self.env.now
-        self._report_failures()
+        self.report_failures()
         store = self.cluster.store
         for name in store.services:
             tracker = self.trackers.get(name)
@@ -371,7 +376,8 @@ class AlertManager:
             except Exception as error:      # a broken notifier is an event, never a crash
                 self._not_sent(alert, error)
 
-    def _report_failures(self) -> None:
+    def report_failures(self) -> None:
+        """Turn failures reported by ``delivery_failed`` into ``AlertNotSent`` events now."""
         while True:
             try:
                 alert, error = self._failures.get_nowait()

@@ -90,6 +90,7 @@ class Cluster:
             self.env.run(until=until)
         while self.env.peek() <= until:
             self.env.step()
+        self.alerts.report_failures()      # deliveries that failed on a notifier's thread
 
     def run_for(self, seconds: float, *, actor: str = "user", progress: bool = False) -> None:
         """Advance simulated time by ``seconds``."""

@@ -1,0 +1,340 @@
+"""UP/DOWN alerts: the pure tracker (exact traces), the manager in a cluster, and e-mail
+through a real local SMTP server (t32sim/engine/alerts.py)."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+import email.policy
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import t32sim as t3
+from t32sim.engine.alerts import (Alert, AlertConfig, AlertTracker, Health, Outcome,
+                                  health_of)
+from t32sim.notify import EmailNotifier
+
+UP, DOWN, SCALED = Health.UP, Health.DOWN, Health.SCALED
+CONFIG = AlertConfig(grace_seconds=30, confirm_down_seconds=10, confirm_up_seconds=10,
+                     cooldown_seconds=60)
+
+
+# -- the pure tracker ----------------------------------------------------------------------
+
+def trace(changes, until, config=CONFIG):
+    """Feed ``[(time, health)]`` changes and every deadline the tracker asks for up to
+    ``until``; return ``[(time, outcome, kind, since, down_seconds)]``."""
+    tracker = AlertTracker("api", 0.0, config)
+    changes = list(changes)
+    health, out, now = None, [], 0.0
+    while True:
+        deadline = tracker.next_deadline()
+        upcoming = [t for t, _ in changes]
+        candidates = upcoming + ([deadline] if deadline is not None else [])
+        if not candidates or min(candidates) > until:
+            return out
+        now = min(candidates)
+        while changes and changes[0][0] == now:
+            health = changes.pop(0)[1]
+        for t in tracker.observe(now, health):
+            out.append((now, t.outcome.value, t.alert.kind.value, t.alert.since,
+                        t.alert.down_seconds))
+
+
+def test_health_is_up_when_ready_covers_desired_and_scaled_at_zero():
+    assert [health_of(r, d) for r, d in [(3, 3), (4, 3), (2, 3), (0, 3), (0, 0), (2, 0)]] \
+        == [UP, UP, DOWN, DOWN, SCALED, SCALED]
+
+
+@pytest.mark.parametrize("changes, until, expected", [
+    # a service that starts and comes up: the baseline, no alert
+    ([(0, DOWN), (5, UP)], 300, [(15, "baseline", "UP", 5, None)]),
+    # desired 0 from the start: SCALED is the baseline
+    ([(0, SCALED)], 300, [(10, "baseline", "SCALED", 0, None)]),
+    # a blip shorter than the confirmation window: nothing
+    ([(0, DOWN), (5, UP), (100, DOWN), (105, UP)], 300, [(15, "baseline", "UP", 5, None)]),
+    # an outage: DOWN after 10 s, UP after 10 s more, saying it was down 40 s
+    ([(0, DOWN), (5, UP), (100, DOWN), (140, UP)], 300,
+     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
+      (150, "alert", "UP", 140, 40)]),
+    # down inside the start-up grace: confirmed only when the grace ends
+    ([(0, DOWN), (5, UP), (20, DOWN), (60, UP)], 300,
+     [(15, "baseline", "UP", 5, None), (30, "alert", "DOWN", 20, None),
+      (70, "alert", "UP", 60, 40)]),
+    # ... and nothing at all when it is back before the grace ends
+    ([(0, DOWN), (5, UP), (20, DOWN), (29, UP)], 300, [(15, "baseline", "UP", 5, None)]),
+    # a service that never comes up is alerted when the grace ends
+    ([(0, DOWN), (50, UP)], 300,
+     [(30, "alert", "DOWN", 0, None), (60, "alert", "UP", 50, 50)]),
+    # flapping inside the cooldown: one DOWN, one UP, the next DOWN held, then nothing
+    ([(0, DOWN), (5, UP), (100, DOWN), (120, UP), (140, DOWN), (160, UP)], 400,
+     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
+      (130, "alert", "UP", 120, 20), (150, "held", "DOWN", 140, None)]),
+    # a held DOWN that is still DOWN when the cooldown ends is sent then
+    ([(0, DOWN), (5, UP), (100, DOWN), (120, UP), (140, DOWN), (200, UP)], 400,
+     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
+      (130, "alert", "UP", 120, 20), (150, "held", "DOWN", 140, None),
+      (170, "alert", "DOWN", 140, None), (210, "alert", "UP", 200, 60)]),
+    # scaled to zero is not an outage; scaling back up starts a new grace period
+    ([(0, DOWN), (5, UP), (100, SCALED), (200, DOWN), (225, UP)], 400,
+     [(15, "baseline", "UP", 5, None), (110, "alert", "SCALED", 100, None),
+      (235, "alert", "UP", 225, None)]),
+    # scaled to zero during an outage: the SCALED alert says how long it was down
+    ([(0, DOWN), (5, UP), (100, DOWN), (130, SCALED)], 400,
+     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
+      (140, "alert", "SCALED", 130, 30)]),
+])
+def test_tracker_traces(changes, until, expected):
+    assert trace(changes, until) == expected
+
+
+def test_tracker_asks_to_be_woken_exactly_when_something_can_happen():
+    tracker = AlertTracker("api", 0.0, CONFIG)
+    assert tracker.observe(0, DOWN) == [] and tracker.next_deadline() == 30
+    assert tracker.observe(5, UP) == [] and tracker.next_deadline() == 15
+    assert [t.outcome for t in tracker.observe(15, UP)] == [Outcome.BASELINE]
+    assert tracker.next_deadline() is None
+
+
+def test_alert_texts_name_the_numbers():
+    down = Alert(110, "api", DOWN, 100, UP, 1, 3)
+    assert down.subject == "[t32sim] api is DOWN"
+    assert down.message == "api is DOWN at t=110 s: 1 of 3 pods Ready since t=100 s."
+    up = Alert(150, "api", UP, 140, DOWN, 3, 3, down_seconds=40)
+    assert up.subject == "[t32sim] api is UP"
+    assert up.body == ("api is UP at t=150 s: 3 of 3 pods Ready. It was DOWN for 40 s "
+                       "(t=100 s to t=140 s).\n")
+    never = Alert(30, "api", DOWN, 0, None, 0, 3)
+    assert never.message == ("api is DOWN at t=30 s: 0 of 3 pods Ready since t=0 s; it has not "
+                             "been UP since it started.")
+
+
+@pytest.mark.parametrize("field, value", [("grace_seconds", -1), ("cooldown_seconds", "60"),
+                                          ("confirm_up_seconds", float("inf")),
+                                          ("confirm_down_seconds", True)])
+def test_config_rejects_bad_windows_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=f"^{field}: expected a number of seconds >= 0"):
+        AlertConfig(**{field: value})
+
+
+# -- the manager in a cluster --------------------------------------------------------------
+
+def alert_events(cluster):
+    names = {"ServiceDown", "ServiceUp", "ServiceScaledToZero", "AlertHeld", "AlertNotSent"}
+    return [(e.time, e.reason.value, e.message) for e in cluster.event_log if e.reason.value in names]
+
+
+def fast_cluster(examples, **kwargs):
+    """api-v1 (3 pods Ready 5 s after they are created) with 2 s confirmation windows."""
+    c = t3.Cluster(seed=7, **kwargs)
+    c.alerts.configure(grace_seconds=30, confirm_down_seconds=2, confirm_up_seconds=2,
+                       cooldown_seconds=60)
+    c.apply(examples / "api-v1.yaml")
+    return c
+
+
+def kill_all_at(c, t):
+    c.run(until=t)
+    c.kill("api", count=3)
+
+
+def test_a_normal_start_and_a_short_kill_raise_no_alert(examples):
+    c = t3.Cluster(seed=7)
+    c.apply(examples / "api-v1.yaml")
+    c.run(until=60)
+    c.kill("api", count=3)        # down 5 s < the default 10 s confirmation window
+    c.run(until=200)
+    assert alert_events(c) == [] and c.alerts.alerts == []
+    assert c.alerts.health("api") is UP
+
+
+def test_an_outage_gives_a_down_and_an_up_event_with_the_downtime(examples):
+    c = fast_cluster(examples)
+    received = []
+    c.alerts.subscribe(received.append)
+    kill_all_at(c, 10)            # inside the grace period: no alert
+    kill_all_at(c, 60)            # replacements are Ready at 65
+    c.run(until=100)
+    assert alert_events(c) == [
+        (62.0, "ServiceDown", "api is DOWN at t=62 s: 0 of 3 pods Ready since t=60 s."),
+        (67.0, "ServiceUp", "api is UP at t=67 s: 3 of 3 pods Ready. It was DOWN for 5 s "
+                            "(t=60 s to t=65 s)."),
+    ]
+    assert [(a.kind, a.time, a.down_seconds) for a in received] == [(DOWN, 62, None), (UP, 67, 5)]
+    down = next(e for e in c.event_log if e.reason.value == "ServiceDown")
+    assert down.level is t3.Level.WARNING and "2 s (the confirmation window)" in down.explain
+    frame = c.alerts.frame()
+    assert frame["time"].tolist() == [62.0, 67.0] and frame["kind"].tolist() == ["DOWN", "UP"]
+    assert frame["down_seconds"].isna().tolist() == [True, False]
+    assert frame["down_seconds"].iloc[1] == 5.0 and str(frame["kind"].dtype) == "string"
+
+
+def test_flapping_inside_the_cooldown_is_held_not_alerted(examples):
+    c = fast_cluster(examples)
+    kill_all_at(c, 60)
+    kill_all_at(c, 80)            # DOWN again 18 s after the first DOWN alert
+    c.run(until=300)
+    assert [(t, r) for t, r, _ in alert_events(c)] == [
+        (62.0, "ServiceDown"), (67.0, "ServiceUp"), (82.0, "AlertHeld")]
+    held = alert_events(c)[-1][2]
+    assert held == "api is DOWN again, but a DOWN alert was sent 20 s ago: held until t=122 s"
+
+
+def test_scaling_to_zero_is_its_own_alert(examples):
+    c = fast_cluster(examples)
+    c.run(until=60)
+    c.scale("api", replicas=0)
+    c.run(until=100)
+    assert [(t, r) for t, r, _ in alert_events(c)] == [(62.0, "ServiceScaledToZero")]
+    assert c.alerts.health("api") is SCALED
+
+
+def test_a_service_that_never_comes_up_is_alerted_after_the_grace_period():
+    c = t3.Cluster(seed=7)
+    c.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+             "spec": {"replicas": 2, "image": "local://demo@never-ready"}})
+    c.run(until=100)
+    assert alert_events(c) == [
+        (30.0, "ServiceDown", "web is DOWN at t=30 s: 0 of 2 pods Ready since t=0 s; it has "
+                              "not been UP since it started.")]
+
+
+def test_a_notifier_that_raises_is_an_event_not_a_crash(examples):
+    def broken(alert):
+        raise OSError("no route to host")
+
+    c = fast_cluster(examples, notifier=broken)
+    kill_all_at(c, 60)
+    c.run(until=100)
+    assert [(t, r) for t, r, _ in alert_events(c)] == [
+        (62.0, "ServiceDown"), (62.0, "AlertNotSent"), (67.0, "ServiceUp"), (67.0, "AlertNotSent")]
+    assert alert_events(c)[1][2] == ("Could not send '[t32sim] api is DOWN': "
+                                     "OSError: no route to host")
+
+
+def test_alerts_are_deterministic_and_survive_replay(examples):
+    c = fast_cluster(examples)
+    kill_all_at(c, 60)
+    c.run(until=100)
+    assert len(c.alerts.alerts) == 2
+    assert [e.to_dict() for e in c.event_log] == [e.to_dict() for e in fast_replay(c).event_log]
+
+
+def fast_replay(c):
+    """The journal replayed on a cluster with the same alert windows."""
+    again = t3.Cluster(seed=7)
+    again.alerts.configure(grace_seconds=30, confirm_down_seconds=2, confirm_up_seconds=2,
+                           cooldown_seconds=60)
+    for command in c.journal:
+        if command.verb != "run" and command.time > again.now:
+            again.run(command.time)
+        again.execute(command)
+    return again
+
+
+def test_configure_rejects_unknown_settings(examples):
+    c = t3.Cluster(seed=7)
+    with pytest.raises(ValueError, match="^grace: not an alert setting"):
+        c.alerts.configure(grace=5)
+
+
+# -- e-mail through a real SMTP server -----------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout} s")
+        threading.Event().wait(0.02)
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailers():
+    made = []
+    yield made
+    for mailer in made:
+        mailer.close(timeout=10)
+
+
+def test_smtp_one_mail_on_down_one_on_up_none_in_grace_none_while_flapping(examples, smtp, mailers):
+    inbox, port = smtp
+    c = fast_cluster(examples)
+    mailer = EmailNotifier.from_env({"T32SIM_SMTP_HOST": "127.0.0.1",
+                                     "T32SIM_SMTP_PORT": str(port),
+                                     "T32SIM_SMTP_TO": "ops@t32sim.test",
+                                     "T32SIM_SMTP_FROM": "alerts@t32sim.test",
+                                     "T32SIM_SMTP_STARTTLS": "false"},
+                                    timeout=5, on_error=c.alerts.delivery_failed)
+    mailers.append(mailer)
+    c.alerts.subscribe(mailer.send)
+
+    kill_all_at(c, 10)                  # down 10..15, inside the 30 s grace period
+    c.run(until=59)
+    assert c.alerts.alerts == []
+
+    kill_all_at(c, 60)                  # down 60..65
+    c.run(until=64)
+    wait_until(lambda: len(inbox.messages) == 1, what="the DOWN mail")
+    down = inbox.messages[0]
+    assert (down["Subject"], down["To"], down["X-T32sim-Kind"]) == \
+        ("[t32sim] api is DOWN", "ops@t32sim.test", "DOWN")
+    assert down.get_content().strip() == "api is DOWN at t=62 s: 0 of 3 pods Ready since t=60 s."
+
+    c.run(until=70)
+    wait_until(lambda: len(inbox.messages) == 2, what="the UP mail")
+    up = inbox.messages[1]
+    assert up["Subject"] == "[t32sim] api is UP"
+    assert "It was DOWN for 5 s (t=60 s to t=65 s)." in up.get_content()
+
+    for t in (80, 90, 100):             # flapping inside the 60 s cooldown
+        kill_all_at(c, t)
+    c.run(until=200)
+    mailer.close(timeout=10)            # everything queued has been delivered now
+    assert len(inbox.messages) == 2
+    assert [(t, r) for t, r, _ in alert_events(c)] == [
+        (62.0, "ServiceDown"), (67.0, "ServiceUp"),
+        (82.0, "AlertHeld"), (92.0, "AlertHeld"), (102.0, "AlertHeld")]
+
+
+def test_a_failing_smtp_server_gives_an_event_not_a_crash(examples, mailers):
+    c = fast_cluster(examples)
+    mailer = EmailNotifier(host="127.0.0.1", port=free_port(), recipients=["ops@t32sim.test"],
+                           starttls=False, timeout=5, on_error=c.alerts.delivery_failed)
+    mailers.append(mailer)
+    c.alerts.subscribe(mailer.send)
+    kill_all_at(c, 60)
+    c.run(until=63)                     # the DOWN alert is queued at 62
+    wait_until(lambda: c.alerts.failures_waiting == 1, what="the delivery failure")
+    c.run(until=64)
+    failed = [(t, m) for t, r, m in alert_events(c) if r == "AlertNotSent"]
+    assert len(failed) == 1 and failed[0][0] == 64.0
+    assert failed[0][1].startswith("Could not send '[t32sim] api is DOWN': ConnectionRefusedError")
