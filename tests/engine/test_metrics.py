@@ -1,0 +1,133 @@
+"""Prometheus metrics: a scrape parsed by prometheus_client equals the cluster's own numbers
+(t32sim/engine/metrics.py)."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+import t32sim as t3
+from t32sim.engine.metrics import LATENCY_BUCKETS, _LatencyHistogram
+
+CRASHING = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"replicas": 2, "image": "local://demo@crash"}}
+
+
+def scrape(cluster) -> dict[str, dict[tuple, float]]:
+    """{sample name: {sorted label items: value}} of one scrape, and check types/help."""
+    samples: dict[str, dict[tuple, float]] = {}
+    for family in text_string_to_metric_families(cluster.metrics_text()):
+        assert family.name.startswith("t32sim_") and family.documentation
+        for sample in family.samples:
+            samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
+    return samples
+
+
+def by(samples, name, *keys):
+    """``{label values: value}`` for one sample name."""
+    return {tuple(dict(labels)[k] for k in keys): value for labels, value in samples[name].items()}
+
+
+@pytest.fixture
+def scenario(examples):
+    """api-v1 with a chaos kill, and a crash-looping web service with one pod killed."""
+    c = t3.Cluster(seed=7)
+    c.apply(examples / "api-v1.yaml")
+    c.apply(CRASHING)
+    c.run(until=60)
+    c.kill("api", count=1)
+    c.kill("web", count=1)          # its restarts must still count after it is gone
+    c.run(until=125)
+    return c
+
+
+def test_service_numbers_equal_the_status(scenario):
+    samples = scrape(scenario)
+    for name in ("api", "web"):
+        status = scenario.service(name).status
+        for key in ("desired", "current", "ready", "available", "updated"):
+            assert by(samples, f"t32sim_service_{key}_replicas", "service")[(name,)] == \
+                getattr(status, key), (name, key)
+        assert by(samples, "t32sim_service_revision", "service")[(name,)] == status.revision
+        phases = by(samples, "t32sim_rollout_phase", "service", "phase")
+        assert {p for (s, p), v in phases.items() if s == name and v == 1} == {status.phase.value}
+    assert by(samples, "t32sim_service_up", "service") == {("api",): 1.0, ("web",): 0.0}
+    assert samples["t32sim_simulated_time_seconds"][()] == 125.0
+
+
+def test_pods_by_phase_equal_the_pods(scenario):
+    samples = scrape(scenario)
+    pods = by(samples, "t32sim_pods", "service", "phase")
+    for name in ("api", "web"):
+        expected = Counter(p.phase.value for p in scenario.pods(name))
+        got = {phase: v for (s, phase), v in pods.items() if s == name}
+        assert set(got) == {p.value for p in t3.PodPhase}           # every phase, 0 included
+        assert {k: v for k, v in got.items() if v} == dict(expected)
+    assert sum(pods.values()) == len(scenario.pods())
+
+
+def test_restarts_per_pod_and_per_service_including_pods_that_are_gone(scenario):
+    samples = scrape(scenario)
+    per_pod = by(samples, "t32sim_pod_container_restarts_total", "pod", "revision", "version")
+    assert per_pod == {(p.name, str(p.revision), p.version): p.restarts for p in scenario.pods()}
+    restarted = Counter(e.service for e in scenario.event_log
+                        if e.reason is t3.Reason.STARTED and e.message.startswith("Restarted"))
+    totals = by(samples, "t32sim_container_restarts_total", "service")
+    assert totals == {("api",): 0.0, ("web",): restarted["web"]}
+    gone = [p for p in scenario.store.pod_archive.values()
+            if p.service == "web" and p.name not in scenario.store.pods]
+    assert gone and gone[0].restarts > 0                    # the killed pod had restarted
+    assert totals[("web",)] == sum(p.restarts for p in scenario.pods("web")) + gone[0].restarts
+
+
+def test_events_total_by_service_level_and_reason_equal_the_event_log(scenario):
+    samples = scrape(scenario)
+    expected = scenario.events.groupby(["service", "level", "reason"]).size()
+    assert by(samples, "t32sim_events_total", "service", "level", "reason") == \
+        {key: float(n) for key, n in expected.items()}
+
+
+def test_counters_only_grow_between_scrapes(scenario):
+    first = scrape(scenario)["t32sim_events_total"]
+    scenario.kill("api", count=2)
+    scenario.run_for(30)
+    second = scrape(scenario)["t32sim_events_total"]
+    assert all(second[key] >= value for key, value in first.items())
+    assert sum(second.values()) == len(scenario.event_log) > sum(first.values())
+
+
+def test_alert_metrics_follow_the_alert_manager(examples):
+    c = t3.Cluster(seed=7)
+    c.alerts.configure(confirm_down_seconds=2, confirm_up_seconds=2)
+    c.apply(examples / "api-v1.yaml")
+    c.run(until=60)
+    c.kill("api", count=3)
+    c.run(until=63)
+    samples = scrape(c)
+    assert by(samples, "t32sim_alert_state", "state") == {("UP",): 0.0, ("DOWN",): 1.0,
+                                                          ("SCALED",): 0.0}
+    assert by(samples, "t32sim_alerts_total", "kind") == {("DOWN",): 1.0}
+    c.run(until=100)
+    assert by(scrape(c), "t32sim_alerts_total", "kind") == {("DOWN",): 1.0, ("UP",): 1.0}
+
+
+def test_each_cluster_has_its_own_registry(examples):
+    a, b = t3.Cluster(seed=1), t3.Cluster(seed=2)
+    a.apply(examples / "api-v1.yaml")
+    a.run(until=10)
+    assert a.registry is not b.registry
+    assert 'service="api"' in a.metrics_text() and 'service="api"' not in b.metrics_text()
+    assert b"t32sim_" not in generate_latest(REGISTRY)
+
+
+def test_latency_histogram_buckets_are_cumulative():
+    hist = _LatencyHistogram()
+    for seconds in (0.004, 0.02, 0.02, 0.3, 20.0):
+        hist.observe(seconds)
+    buckets = dict(hist.buckets())
+    assert buckets["0.005"] == 1 and buckets["0.025"] == 3 and buckets["0.5"] == 4
+    assert buckets["10.0"] == 4 and buckets["+Inf"] == 5
+    assert list(buckets)[:-1] == [repr(float(b)) for b in LATENCY_BUCKETS]
+    assert hist.sum == pytest.approx(20.344)
