@@ -234,9 +234,10 @@ def _add_error_handlers(app: FastAPI) -> None:
                         None, getattr(exc, "headers", None))
 
 
-def _add_routes(app: FastAPI, monitor: Monitor) -> None:
-    Limit = Annotated[int, Query(ge=1, le=1000)]
+Limit = Annotated[int, Query(ge=1, le=1000, description="rows to return")]
 
+
+def _add_routes(app: FastAPI, monitor: Monitor) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard(request: Request, who: Principal = Depends(principal)):
         return HTMLResponse(_render_dashboard(request, who))
@@ -264,24 +265,29 @@ def _add_routes(app: FastAPI, monitor: Monitor) -> None:
     async def whoami(who: Principal = Depends(principal)):
         return {"name": who.name, "role": who.role.value, "via": who.via}
 
-    def chaos_route(kind: ChaosKind, body_model):
-        action = f"chaos.{kind.value}"
-
-        async def run(request: Request, body: Optional[body_model] = None,   # type: ignore[valid-type]
-                      who: Principal = Depends(admin_for(action))):
-            body = body or body_model.model_construct(target=None)
-            return await monitor.chaos(kind, who=who.name, source=_source(request),
-                                       target=body.target, level=getattr(body, "level", None))
-        run.__name__ = f"chaos_{kind.value}"
-        app.post(f"/api/chaos/{kind.value}", name=f"chaos_{kind.value}",
-                 summary=f"Chaos: {kind.value} (admin)")(run)
-
-    async def cpu(request: Request, body: CpuBody, who: Principal = Depends(admin_for("chaos.cpu"))):
+    @app.post("/api/chaos/cpu", summary="Chaos: set the CPU load of a service (admin)")
+    async def chaos_cpu(request: Request, body: CpuBody,
+                        who: Principal = Depends(admin_for("chaos.cpu"))):
         return await monitor.chaos(ChaosKind.CPU, who=who.name, source=_source(request),
                                    target=body.target, level=body.level)
-    app.post("/api/chaos/cpu", summary="Chaos: CPU load (admin)")(cpu)
-    for kind in (ChaosKind.CORRUPTION, ChaosKind.RESET, ChaosKind.CRASH):
-        chaos_route(kind, TargetBody)
+
+    @app.post("/api/chaos/corruption", summary="Chaos: corrupt a service's data (admin)")
+    async def chaos_corruption(request: Request, body: Optional[TargetBody] = None,
+                               who: Principal = Depends(admin_for("chaos.corruption"))):
+        return await monitor.chaos(ChaosKind.CORRUPTION, who=who.name, source=_source(request),
+                                   target=body.target if body else None)
+
+    @app.post("/api/chaos/reset", summary="Chaos: reset one service (admin)")
+    async def chaos_reset(request: Request, body: Optional[TargetBody] = None,
+                          who: Principal = Depends(admin_for("chaos.reset"))):
+        return await monitor.chaos(ChaosKind.RESET, who=who.name, source=_source(request),
+                                   target=body.target if body else None)
+
+    @app.post("/api/chaos/crash", summary="Chaos: kill a spawned service's process (admin)")
+    async def chaos_crash(request: Request, body: Optional[TargetBody] = None,
+                          who: Principal = Depends(admin_for("chaos.crash"))):
+        return await monitor.chaos(ChaosKind.CRASH, who=who.name, source=_source(request),
+                                   target=body.target if body else None)
 
     @app.post("/api/failover", summary="Switch to the next (or a named) version (admin)")
     async def failover(request: Request, body: Optional[FailoverBody] = None,

@@ -1,0 +1,66 @@
+"""Helpers for the monitor tests: free ports, Basic headers, polling with a deadline."""
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+import time
+from typing import Callable, TypeVar
+
+import pytest
+
+from t32sim.monitor.config import MonitorConfig
+
+T = TypeVar("T")
+ADMIN_PASSWORD = "admin-password-for-tests"
+VIEWER_PASSWORD = "viewer-password-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+ADMIN = basic("admin", ADMIN_PASSWORD)
+VIEWER = basic("viewer", VIEWER_PASSWORD)
+
+
+def wait_for(probe: Callable[[], T], timeout: float = 10.0, every: float = 0.02,
+             what: str = "condition") -> T:
+    """Call ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
+        pause.wait(every)
+
+
+@pytest.fixture
+def config_for(tmp_path):
+    """A MonitorConfig in tmp_path with known passwords, no e-mail, unreachable services."""
+    def make(**overrides) -> MonitorConfig:
+        ports = overrides.pop("ports", None) or {v: free_port() for v in ("v1", "v2", "v3")}
+        overrides.setdefault("db", tmp_path / "monitor.db")
+        overrides.setdefault("admin_password", ADMIN_PASSWORD)
+        overrides.setdefault("notifier", None)
+        overrides.setdefault("audit_key", b"a" * 32)
+        overrides.setdefault("interval", 5.0)
+        overrides.setdefault("env", {})
+        return MonitorConfig.for_ports(ports, **overrides)
+    return make
+
+
+def add_viewer(config: MonitorConfig) -> None:
+    from t32sim.auth import Role, UserStore, default_users_path
+    UserStore(config.users_path or default_users_path(config.db)).set_user(
+        "viewer", VIEWER_PASSWORD, Role.VIEWER)

@@ -1,0 +1,259 @@
+"""The monitor app over HTTP (t32sim/monitor/app.py, security.py): auth, roles, CSRF, API."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from t32sim.auth import default_users_path
+from t32sim.monitor.app import create_monitor_app
+from tests.monitor.conftest import ADMIN, ADMIN_PASSWORD, VIEWER, add_viewer, basic
+
+
+@pytest.fixture
+def app_client(config_for):
+    config = config_for()
+    add_viewer(config)
+    app = create_monitor_app(config)
+    with TestClient(app) as client:
+        yield client, app
+
+
+def audit_rows(app):
+    return [(r.who, r.action, r.result, r.detail)
+            for r in app.state.audit.rows(limit=None, newest_first=False)
+            if not r.action.startswith("monitor.")]
+
+
+# -- authentication (the original's checks, and more) ---------------------------
+def test_dashboard_requires_auth(app_client):
+    client, _ = app_client
+    response = client.get("/")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == 'Basic realm="t32sim monitor", charset="UTF-8"'
+    assert response.json() == {"error": "unauthorized", "detail": "authentication required",
+                               "field": None}
+    assert client.get("/api/status").status_code == 401
+
+
+def test_dashboard_with_auth_renders_without_external_assets(app_client):
+    client, _ = app_client
+    response = client.get("/", headers=ADMIN)
+    assert response.status_code == 200
+    page = response.text
+    assert "signed in as <strong>admin</strong>" in page
+    assert '<script src="/static/monitor.js" defer></script>' in page
+    assert "http://" not in page and "https://" not in page          # nothing from a CDN
+    assert 'data-action="chaos/crash" class="danger" >' in page     # admin: buttons enabled
+    for asset in ("monitor.js", "monitor.css"):
+        assert client.get(f"/static/{asset}").status_code == 200
+    js = client.get("/static/monitor.js").text
+    assert "innerHTML" not in js and "http" not in js.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_viewer_sees_the_dashboard_with_disabled_buttons(app_client):
+    client, _ = app_client
+    page = client.get("/", headers=VIEWER).text
+    assert 'data-action="chaos/crash" class="danger" disabled>' in page
+    assert client.get("/api/whoami", headers=VIEWER).json() == {"name": "viewer", "role": "viewer",
+                                                                "via": "basic"}
+
+
+def test_security_headers(app_client):
+    client, _ = app_client
+    headers = client.get("/", headers=ADMIN).headers
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src 'self'" in headers["content-security-policy"]
+
+
+# -- roles ---------------------------------------------------------------------------
+@pytest.mark.parametrize("path,body", [
+    ("/api/chaos/cpu", {"level": 90}), ("/api/chaos/corruption", {}), ("/api/chaos/reset", {}),
+    ("/api/chaos/crash", {}), ("/api/failover", {}), ("/api/reset", {}),
+])
+def test_a_viewer_cannot_act_and_the_attempt_is_audited(app_client, path, body):
+    client, app = app_client
+    response = client.post(path, json=body, headers=VIEWER)
+    action = {"/api/failover": "failover.manual", "/api/reset": "reset"}.get(
+        path, "chaos." + path.rsplit("/", 1)[1])
+    assert (response.status_code, response.json()) == (403, {
+        "error": "forbidden", "detail": f"{action} needs the admin role", "field": None})
+    assert audit_rows(app) == [("viewer", action, "forbidden",
+                                f"role viewer may not {action}; needs admin")]
+    assert app.state.monitor.policy.active == "v1"
+
+
+def test_a_viewer_can_read_everything(app_client):
+    client, _ = app_client
+    for path in ("/api/status", "/api/health", "/api/audit", "/api/audit/verify", "/api/whoami"):
+        assert client.get(path, headers=VIEWER).status_code == 200, path
+
+
+# -- cross-site requests -------------------------------------------------------------
+@pytest.mark.parametrize("headers,field,detail", [
+    ({"Origin": "http://evil.example"}, "Origin", "Origin 'http://evil.example' is not this server"),
+    ({"Origin": "null"}, "Origin", "Origin 'null' is not this server"),
+    ({"Sec-Fetch-Site": "cross-site"}, "Sec-Fetch-Site",
+     "Sec-Fetch-Site is 'cross-site': only same-origin requests may act"),
+    ({"Sec-Fetch-Site": "same-site", "Origin": "http://testserver"}, "Sec-Fetch-Site",
+     "Sec-Fetch-Site is 'same-site': only same-origin requests may act"),
+])
+def test_a_cross_site_post_is_refused_before_anything_happens(app_client, headers, field, detail):
+    client, app = app_client
+    response = client.post("/api/failover", json={}, headers={**ADMIN, **headers})
+    assert (response.status_code, response.json()) == (403, {
+        "error": "cross_site_refused", "detail": detail, "field": field})
+    assert app.state.monitor.policy.active == "v1"                 # nothing switched
+    assert audit_rows(app) == [("-", "http.post", "refused", detail)]
+
+
+def test_a_same_origin_post_from_the_dashboard_passes(app_client):
+    client, app = app_client
+    headers = {**ADMIN, "Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
+    response = client.post("/api/failover", json={"to": "v3"}, headers=headers)
+    assert (response.status_code, response.json()) == (200, {
+        "ok": True, "action": "failover.manual", "from": "v1", "active": "v3"})
+    assert audit_rows(app) == [("admin", "failover.manual", "ok", "An operator switched from v1 to v3.")]
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain",
+                                          "multipart/form-data; boundary=x", None])
+def test_a_post_that_a_form_could_send_is_refused(app_client, content_type):
+    client, app = app_client
+    headers = dict(ADMIN)
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = client.post("/api/failover", content=b"to=v3", headers=headers)
+    assert response.status_code == 415
+    assert response.json()["field"] == "Content-Type"
+    assert app.state.monitor.policy.active == "v1"
+
+
+def test_no_get_has_a_side_effect(app_client):
+    client, app = app_client
+    for path in ("/api/chaos/cpu", "/api/chaos/corruption", "/api/chaos/crash",
+                 "/api/chaos/reset", "/api/failover", "/api/reset"):
+        response = client.get(path, headers=ADMIN)
+        assert (response.status_code, response.json()["error"]) == (405, "method_not_allowed"), path
+    assert audit_rows(app) == [] and app.state.monitor.policy.active == "v1"
+    get_routes = [r.path for r in app.routes if "GET" in getattr(r, "methods", set())]
+    assert sorted(get_routes) == ["/", "/api/audit", "/api/audit/verify", "/api/health",
+                                  "/api/status", "/api/whoami", "/openapi.json"]
+
+
+# -- lockout ---------------------------------------------------------------------------
+def test_lockout_after_five_failures_is_per_user_and_audited(app_client):
+    client, app = app_client
+    for _ in range(5):
+        assert client.get("/api/status", headers=basic("admin", "guess")).status_code == 401
+    locked = client.get("/api/status", headers=ADMIN)
+    assert locked.status_code == 429
+    assert locked.headers["retry-after"] == "60"
+    assert locked.json()["error"] == "locked"
+    assert client.get("/api/status", headers=VIEWER).status_code == 200   # others unaffected
+    assert [(who, action, result) for who, action, result, _ in audit_rows(app)] == (
+        [("admin", "auth.login", "denied")] * 5
+        + [("admin", "auth.lockout", "locked"), ("admin", "auth.login", "locked")])
+    assert app.state.audit.verify().ok
+
+
+# -- API keys, input errors, audit views ---------------------------------------------
+def test_an_api_key_can_act_as_admin(config_for):
+    app = create_monitor_app(config_for(api_key="k" * 32))
+    with TestClient(app) as client:
+        ok = client.post("/api/failover", json={}, headers={"X-API-Key": "k" * 32})
+        assert (ok.status_code, ok.json()["active"]) == (200, "v2")
+        assert client.post("/api/failover", json={}, headers={"X-API-Key": "nope"}).status_code == 401
+    assert [(r.who, r.action, r.result) for r in app.state.audit.rows(newest_first=False)
+            if not r.action.startswith("monitor.")] == [
+        ("api-key", "failover.manual", "ok"), ("-", "auth.api_key", "denied")]
+
+
+@pytest.mark.parametrize("path,body,field,detail", [
+    ("/api/chaos/cpu", {"level": 150}, "level", "level: Input should be less than or equal to 100"),
+    ("/api/chaos/cpu", {}, "level", "level: Field required"),
+    ("/api/chaos/cpu", {"level": "lots"}, "level",
+     "level: Input should be a valid number, unable to parse string as a number"),
+    ("/api/chaos/reset", {"target": "v9"}, "target", "target: expected one of v1, v2, v3, got 'v9'"),
+    ("/api/chaos/reset", {"tagret": "v1"}, "tagret", "tagret: Extra inputs are not permitted"),
+    ("/api/failover", {"to": "v7"}, "target", "target: expected one of v1, v2, v3, got 'v7'"),
+])
+def test_bad_input_is_422_naming_the_field(app_client, path, body, field, detail):
+    client, _ = app_client
+    response = client.post(path, json=body, headers=ADMIN)
+    assert (response.status_code, response.json()) == (422, {
+        "error": "invalid_parameter", "detail": detail, "field": field})
+
+
+def test_unknown_paths_are_json_404(app_client):
+    client, _ = app_client
+    response = client.get("/api/nothing", headers=ADMIN)
+    assert (response.status_code, response.json()) == (404, {
+        "error": "not_found", "detail": "Not Found", "field": None})
+
+
+def test_an_unreachable_service_is_a_502_and_audited(app_client):
+    client, app = app_client
+    response = client.post("/api/chaos/corruption", json={}, headers=ADMIN)
+    assert (response.status_code, response.json()["error"]) == (502, "service_unreachable")
+    assert audit_rows(app) == [("admin", "chaos.corruption", "error", "v1 did not answer (ConnectError)")]
+
+
+def test_audit_api_and_verify(app_client):
+    client, app = app_client
+    client.post("/api/failover", json={}, headers=ADMIN)
+    rows = client.get("/api/audit?limit=1", headers=VIEWER).json()["rows"]
+    assert [(r["id"], r["who"], r["action"], r["target"]) for r in rows] == [
+        (2, "admin", "failover.manual", "v1->v2")]
+    assert client.get("/api/audit/verify", headers=VIEWER).json() == {
+        "ok": True, "rows": 2, "first_bad_id": None, "reason": "2 rows, chain intact"}
+    assert client.get("/api/audit?limit=0", headers=VIEWER).status_code == 422
+
+
+# -- first start without a password ---------------------------------------------------
+def test_first_start_generates_an_admin_password_shown_once(config_for, tmp_path):
+    said = []
+    config = config_for(admin_password=None, announce=said.append)
+    app = create_monitor_app(config)
+    assert len(said) == 1
+    password = said[0].split("'admin': ")[1].split()[0]
+    users_file = default_users_path(config.db)
+    assert password not in users_file.read_text()
+    assert stat.S_IMODE(users_file.stat().st_mode) == 0o600
+    with TestClient(app) as client:
+        assert client.get("/api/whoami", headers=basic("admin", password)).json()["role"] == "admin"
+    create_monitor_app(config_for(admin_password=None, announce=said.append))
+    assert len(said) == 1                                  # the second start says nothing
+    assert ADMIN_PASSWORD != password
+
+
+# -- mounting in another app (the live server) -------------------------------------------
+def test_the_monitor_mounts_under_a_prefix(config_for):
+    monitor = create_monitor_app(config_for())
+    outer = FastAPI()
+    outer.mount("/monitor", monitor)
+    with TestClient(outer) as client:
+        assert monitor.state.monitor.client is None          # Starlette skips mounted lifespans
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):
+        async with monitor.router.lifespan_context(monitor):
+            yield
+    outer = FastAPI(lifespan=lifespan)
+    outer.mount("/monitor", monitor)
+    with TestClient(outer) as client:
+        page = client.get("/monitor/", headers=ADMIN).text
+        assert '<script src="/monitor/static/monitor.js" defer></script>' in page
+        assert 'data-root="/monitor"' in page
+        assert client.get("/monitor/static/monitor.js").status_code == 200
+        assert client.get("/monitor/api/status", headers=ADMIN).json()["running"] is True
+        moved = client.post("/monitor/api/failover", json={}, headers={
+            **ADMIN, "Origin": "http://testserver"})
+        assert moved.json()["active"] == "v2"
+    assert monitor.state.monitor.client is None               # closed by the lifespan
