@@ -46,7 +46,7 @@ class Cluster:
     def __init__(self, seed: int = 0, *, sample_interval: float = 1.0,
                  notifier: Notifier | None = None):
         self.seed = seed
-        self.env = simpy.Environment()
+        self.env = simpy.Environment(initial_time=0.0)
         self.rng = random.Random(seed)
         self.store = Store()
         self.log = EventLog()
@@ -305,15 +305,29 @@ class Cluster:
                 for rs in sorted(state.replicasets.values(), key=lambda r: r.revision)]
 
     def _sampler(self):
+        """Record every service's status at the end of each sampling instant."""
+        yield LateTimeout(self.env, 0)
         while True:
             for name in self.store.services:
                 s = self._status(name)
                 self._history.append((self.now, name, s.desired, s.current, s.ready,
                                       s.available, s.updated, s.revision, s.phase.value))
-            yield self.env.timeout(self.sample_interval)
+            yield LateTimeout(self.env, self.sample_interval)
 
     def _emit(self, reason: Reason, service: str, message: str, **kwargs) -> None:
         self.log.emit(self.now, reason, service, message, **kwargs)
+
+
+class LateTimeout(simpy.events.Event):
+    """A timeout that fires after every ordinary event due at the same instant,
+    so a sample taken then sees the instant's final state."""
+
+    LATE = 2   # simpy's priorities: URGENT 0, NORMAL 1
+
+    def __init__(self, env: simpy.Environment, delay: float):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, self.LATE, delay)
 
 
 def _int_arg(name: str, value: Any, low: int, high: int) -> int:

@@ -34,6 +34,7 @@ class Reason(str, enum.Enum):
     STARTUP_PROBE_FAILED = "StartupProbeFailed"
     READY = "Ready"
     NOT_READY = "NotReady"
+    UNHEALTHY = "Unhealthy"
     LIVENESS_PROBE_FAILED = "LivenessProbeFailed"
     CONTAINER_EXITED = "ContainerExited"
     BACK_OFF = "BackOff"
@@ -69,8 +70,9 @@ EXPLAIN: dict[Reason, str] = {
     Reason.STARTUP_PROBE_FAILED: "The startup probe failed {failures} times in a row, so the kubelet kills the container and restarts it.",
     Reason.READY: "The readiness probe passed {successes} time(s) in a row, so the pod joins the load balancer.",
     Reason.NOT_READY: "Readiness failed {failures} times in a row: the pod leaves the load balancer but is not restarted.",
-    Reason.LIVENESS_PROBE_FAILED: "Liveness failed {failures} times in a row, so the kubelet kills the container and restarts it.",
-    Reason.CONTAINER_EXITED: "The container's process ended; with restartPolicy Always the kubelet will start it again.",
+    Reason.UNHEALTHY: "Readiness failed {failures} times in a row before the pod was ever ready: it gets no traffic, and readiness alone never restarts it.",
+    Reason.LIVENESS_PROBE_FAILED: "Liveness failed {failures} times in a row, so the kubelet kills the container and restarts it; until it is ready again it gets no traffic.",
+    Reason.CONTAINER_EXITED: "The container's process ended, so the pod gets no traffic; with restartPolicy Always the kubelet will start it again.",
     Reason.BACK_OFF: "The container keeps failing, so the kubelet waits {delay:g} s before the next restart (CrashLoopBackOff doubles this up to 300 s).",
     Reason.KILLING: "The pod is being deleted: it leaves the load balancer at once and has up to {grace:g} s to shut down.",
     Reason.DELETED: "The pod's grace period ended and it is gone; the ReplicaSet counts it no more.",

@@ -183,13 +183,20 @@ class Kubelet:
                 self._begin_probing(c)
         if c.readiness:
             probe = spec.readiness_probe
+            failing = c.readiness.failures >= probe.failure_threshold
             if not pod.ready and c.readiness.successes >= probe.success_threshold:
                 self._set_ready(pod, True)
+                c.warned_unready = False
                 self._emit(Reason.READY, pod, f"Readiness probe passed: GET {probe.path}",
                            successes=c.readiness.successes)
-            elif pod.ready and c.readiness.failures >= probe.failure_threshold:
+            elif pod.ready and failing:
                 self._set_ready(pod, False)
+                c.warned_unready = True
                 self._emit(Reason.NOT_READY, pod, f"Readiness probe failed: GET {probe.path}",
+                           level=Level.WARNING, failures=c.readiness.failures)
+            elif not pod.ready and failing and not c.warned_unready:
+                c.warned_unready = True
+                self._emit(Reason.UNHEALTHY, pod, f"Readiness probe failed: GET {probe.path}",
                            level=Level.WARNING, failures=c.readiness.failures)
         return None
 
@@ -248,6 +255,7 @@ class _Container:
                         if spec.startup_probe else None)
         self.readiness: ProbeTrack | None = None
         self.liveness: ProbeTrack | None = None
+        self.warned_unready = False   # an Unhealthy warning was given since the last Ready
 
     def tracks(self) -> list[ProbeTrack]:
         return [t for t in (self.startup, self.readiness, self.liveness) if t is not None]
@@ -279,8 +287,10 @@ class _Container:
             times.append(self.liveness.when_failures_reach(spec.liveness_probe.failure_threshold))
         if self.readiness:
             probe = spec.readiness_probe
-            times.append(self.readiness.when_failures_reach(probe.failure_threshold) if pod.ready
-                         else self.readiness.when_successes_reach(probe.success_threshold))
+            if pod.ready or not self.warned_unready:
+                times.append(self.readiness.when_failures_reach(probe.failure_threshold))
+            if not pod.ready:
+                times.append(self.readiness.when_successes_reach(probe.success_threshold))
         return min(times)
 
     def advance(self, now: float) -> None:

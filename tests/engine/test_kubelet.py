@@ -112,6 +112,10 @@ def test_never_ready_image_runs_but_never_joins():
     c.run(until=120)
     [pod] = c.pods("api")
     assert (pod.phase, pod.ready, pod.restarts) == (t3.PodPhase.RUNNING, False, 0)
+    # one warning when readiness has failed failureThreshold times (probes at 3, 5, 7)
+    assert trace(c, "Unhealthy", "Ready", "NotReady") == [(7.0, "Unhealthy")]
+    [warning] = [e for e in c.event_log if e.reason is t3.Reason.UNHEALTHY]
+    assert warning.level is t3.Level.WARNING and "never restarts it" in warning.explain
 
 
 def test_startup_probe_holds_back_liveness_until_it_passes():
