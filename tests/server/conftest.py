@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 import pytest
 
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
 from t32sim.server import ServerSettings, create_app

@@ -1,0 +1,131 @@
+"""LiveCluster: write-ahead commands, pacing, and restarts that come back to the same state."""
+from __future__ import annotations
+
+import pytest
+
+import t32sim as t3
+from t32sim.server.live import LiveCluster
+from t32sim.server.settings import ServerSettings
+
+from .helpers import EXAMPLES, canonical, spec_yaml
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def open_live(tmp_path, clock=None, **settings) -> LiveCluster:
+    settings.setdefault("db", tmp_path / "live.db")
+    return LiveCluster.open(ServerSettings(**settings), clock=clock or FakeClock())
+
+
+def doc(**kw):
+    import yaml
+    return yaml.safe_load(spec_yaml(**kw))
+
+
+def test_the_row_is_on_disk_before_the_engine_applies_it(tmp_path):
+    live = open_live(tmp_path, seed=3)
+    seen = []
+    execute = live.cluster.execute
+
+    def spy(entry):
+        seen.append(live.journal.commands()[-1])     # what a crash right now would replay
+        return execute(entry)
+
+    live.cluster.execute = spy
+    live.command("apply", {"spec": doc()}, actor="ann", source="1.2.3.4:5")
+    assert seen[0]["verb"] == "apply" and seen[0]["actor"] == "ann"
+    assert seen[0]["args"] == {"spec": doc()}                      # provisional: as sent
+    stored = live.journal.commands()[-1]
+    assert stored["args"] == live.cluster.journal[-1].to_dict()["args"]   # then the engine's
+    live.close()
+
+
+def test_a_refused_command_leaves_no_row_and_no_change(tmp_path):
+    live = open_live(tmp_path)
+    live.command("apply", {"spec": doc()}, actor="u", source="s")
+    before = (canonical(live.cluster.snapshot()), live.journal.commands())
+    with pytest.raises(t3.CommandError):
+        live.command("kill", {"service": "api", "count": 0}, actor="u", source="s")
+    with pytest.raises(t3.CommandError):
+        live.command("scale", {"service": "ghost", "delta": 1}, actor="u", source="s")
+    assert (canonical(live.cluster.snapshot()), live.journal.commands()) == before
+    live.close()
+
+
+def test_step_advances_to_the_pacer_target_and_persists_it(tmp_path):
+    clock = FakeClock()
+    live = open_live(tmp_path, clock=clock, speed=4.0)
+    clock.now += 2.5
+    live.step()
+    assert live.cluster.now == 10.0
+    assert live.journal.commands() == [{"time": 0.0, "actor": "pacer", "verb": "run",
+                                        "args": {"until": 10.0}}]
+    assert live.hub.seq == 1
+    live.close()
+
+
+def test_apply_files_happen_at_time_zero(tmp_path):
+    clock = FakeClock()
+    live = open_live(tmp_path, clock=clock, apply=(str(EXAMPLES / "api-v1.yaml"),))
+    assert [(c["time"], c["actor"], c["verb"]) for c in live.journal.commands()] == [
+        (0.0, "cli", "apply")]
+    assert live.hub.state["services"]["api"]["spec"]["spec"]["replicas"] == 3
+    live.close()
+
+
+def test_restart_replays_the_journal_into_the_same_state(tmp_path):
+    clock = FakeClock()
+    live = open_live(tmp_path, clock=clock, seed=5)
+    live.command("apply", {"spec": doc()}, actor="u", source="s")
+    clock.now += 12.25
+    live.step()
+    live.command("kill", {"service": "api", "count": 2}, actor="u", source="s")
+    clock.now += 3
+    live.pause()
+    expected = canonical(live.cluster.snapshot())
+    live.journal.close()                          # a crash: no orderly close()
+
+    again = open_live(tmp_path, seed=None)
+    assert again.resumed_commands == 4
+    assert again.pacer.paused is True             # it was paused when it died
+    assert again.cluster.seed == 5
+    assert canonical(again.cluster.snapshot()) == expected
+    replayed = t3.replay(again.journal.commands(), 5)
+    assert canonical(replayed.snapshot()) == expected
+    again.close()
+
+
+def test_restart_drops_a_write_ahead_row_the_engine_would_refuse(tmp_path):
+    live = open_live(tmp_path)
+    live.command("apply", {"spec": doc()}, actor="u", source="s")
+    expected = canonical(live.cluster.snapshot())
+    live.journal.write_ahead(1, {"time": 0.0, "actor": "u", "verb": "kill",
+                                 "args": {"service": "ghost", "count": 1}})
+    live.journal.close()                          # died before the engine said no
+    again = open_live(tmp_path, seed=None)
+    assert [c["verb"] for c in again.journal.commands()] == ["apply"]
+    assert canonical(again.cluster.snapshot()) == expected
+    again.close()
+
+
+def test_restart_with_another_seed_is_refused(tmp_path):
+    live = open_live(tmp_path, seed=1)
+    live.command("apply", {"spec": doc()}, actor="u", source="s")
+    live.close()
+    with pytest.raises(ValueError, match="recorded with seed 1, not 2"):
+        open_live(tmp_path, seed=2)
+
+
+def test_apply_is_skipped_when_resuming(tmp_path):
+    live = open_live(tmp_path, apply=(str(EXAMPLES / "api-v1.yaml"),))
+    live.close()
+    again = open_live(tmp_path, apply=(str(EXAMPLES / "api-v2.yaml"),))
+    assert again.resumed_commands == 1
+    assert again.cluster.service("api").spec.image == "local://demo@v1"
+    again.close()
