@@ -77,6 +77,7 @@ class Monitor:
         self.started = False
         self.not_ready: list[str] = []
         self._task: asyncio.Task | None = None
+        self._lock = asyncio.Lock()   # a failover is recorded in full before any action runs
 
     # -- lifecycle ----------------------------------------------------------------
     async def start(self) -> None:
@@ -138,27 +139,32 @@ class Monitor:
         version = self.policy.active
         check = await check_health(self.client, version, self.config.targets[version],
                                    self.config.timeout)
-        self.checks += 1
-        self.last_check = check
-        if self.policy.active != version:      # an operator switched while we waited
-            await asyncio.to_thread(self.healthlog.record, check, "stale")
-            return check, None
-        outcome = self.policy.observe(self.clock(), check.ok)
-        self.last_outcome = outcome
-        alert = self.status.observe(check.ok)
-        await asyncio.to_thread(self.healthlog.record, check, outcome.decision.value)
-        if alert is ServiceState.DOWN:
-            self._notify("down", version, check.error)
-        elif alert is ServiceState.UP:
-            self._notify("up", version, f"latency {check.latency_ms:g} ms")
-        if outcome.decision is Decision.FAILOVER:
-            await self._switched(outcome, MONITOR_ACTOR, "")
-        return check, outcome
+        async with self._lock:
+            self.checks += 1
+            self.last_check = check
+            if self.policy.active != version:      # an operator switched while we waited
+                await asyncio.to_thread(self.healthlog.record, check, "stale")
+                return check, None
+            outcome = self.policy.observe(self.clock(), check.ok)
+            self.last_outcome = outcome
+            alert = self.status.observe(check.ok)
+            if outcome.switched:                   # all state changes before the first await
+                self._note_switch(outcome, MONITOR_ACTOR)
+            await asyncio.to_thread(self.healthlog.record, check, outcome.decision.value)
+            if alert is ServiceState.DOWN:
+                self._notify("down", version, check.error)
+            elif alert is ServiceState.UP:
+                self._notify("up", version, f"latency {check.latency_ms:g} ms")
+            if outcome.switched:
+                await self._record_switch(outcome, MONITOR_ACTOR, "")
+            return check, outcome
 
-    async def _switched(self, outcome: Outcome, who: str, source: str) -> None:
+    def _note_switch(self, outcome: Outcome, who: str) -> None:
         self.status.switched()
         self.switches.append({"time": _wall(), "from": outcome.previous, "to": outcome.active,
                               "by": who, "reason": outcome.reason})
+
+    async def _record_switch(self, outcome: Outcome, who: str, source: str) -> None:
         action = "failover" if outcome.decision is Decision.FAILOVER else "failover.manual"
         await self._audit(who, action, target=f"{outcome.previous}->{outcome.active}",
                           detail=outcome.reason, source=source)
@@ -177,6 +183,11 @@ class Monitor:
     async def chaos(self, kind: ChaosKind, *, who: str, source: str = "",
                     target: str | None = None, level: float | None = None) -> dict:
         """Run one chaos action against ``target`` (default: the active version); audited."""
+        async with self._lock:
+            return await self._chaos(kind, who=who, source=source, target=target, level=level)
+
+    async def _chaos(self, kind: ChaosKind, *, who: str, source: str, target: str | None,
+                     level: float | None) -> dict:
         version = self._target(target)
         action = f"chaos.{kind.value}"
         detail = f"level {level:g}" if kind is ChaosKind.CPU and level is not None else ""
@@ -232,6 +243,10 @@ class Monitor:
 
     async def switch(self, *, who: str, source: str = "", to: str | None = None) -> dict:
         """An operator's failover to ``to`` (default: the next version); audited."""
+        async with self._lock:
+            return await self._switch(who=who, source=source, to=to)
+
+    async def _switch(self, *, who: str, source: str, to: str | None) -> dict:
         if to is not None:
             self._target(to)
         try:
@@ -240,12 +255,17 @@ class Monitor:
             await self._audit(who, "failover.manual", target=to or "", detail=str(exc),
                               result=AuditResult.ERROR, source=source)
             raise ActionError(409, "no_next_version", str(exc), "to") from None
-        await self._switched(outcome, who, source)
+        self._note_switch(outcome, who)
+        await self._record_switch(outcome, who, source)
         return {"ok": True, "action": "failover.manual", "from": outcome.previous,
                 "active": outcome.active}
 
     async def reset(self, *, who: str, source: str = "") -> dict:
         """Reset chaos on every service and make the first version active again; audited."""
+        async with self._lock:
+            return await self._reset(who=who, source=source)
+
+    async def _reset(self, *, who: str, source: str) -> dict:
         results = {}
         for version in self.config.versions:
             try:
@@ -255,8 +275,8 @@ class Monitor:
                 results[version] = exc.detail
         first = self.config.versions[0]
         previous = self.policy.active
-        self.policy.switch(self.clock(), first)
-        self.status.switched()
+        outcome = self.policy.switch(self.clock(), first)
+        self._note_switch(outcome, who)
         detail = "; ".join(f"{v}: {r}" for v, r in results.items()) + f"; active {previous}->{first}"
         await self._audit(who, "reset", target="all", detail=detail, source=source)
         return {"ok": True, "action": "reset", "services": results, "active": first}

@@ -1,0 +1,203 @@
+"""``t32sim monitor`` and ``t32sim audit`` (t32sim/monitor/cli.py), including Ctrl-C for real."""
+from __future__ import annotations
+
+import io
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import httpx
+import pytest
+
+from t32sim.audit import AuditLog
+from t32sim.auth import UserStore, default_users_path, verify_password
+from t32sim.cli import build_parser
+from t32sim.monitor.cli import cmd_audit_show, cmd_audit_verify, cmd_monitor
+from tests.monitor.conftest import basic, free_port, wait_for
+
+KEY = "cli-test-audit-key-0123456789"
+
+
+def parse(*argv):
+    return build_parser().parse_args(list(argv))
+
+
+def test_monitor_options_reach_the_handler():
+    args = parse("monitor", "--spawn", "--db", "x.db", "--interval", "0.5", "--ports", "9001,9002,9003",
+                 "--cooldown", "30", "--threshold", "3", "--wrap")
+    assert args.func is cmd_monitor
+    assert (args.spawn, str(args.db), args.interval, args.ports, args.cooldown, args.threshold,
+            args.wrap, args.host, args.port) == (
+        True, "x.db", 0.5, [9001, 9002, 9003], 30.0, 3, True, "127.0.0.1", 8000)
+
+
+@pytest.mark.parametrize("argv", [["monitor", "--interval", "0"], ["monitor", "--ports", "a,b"],
+                                  ["monitor", "--ports", "1,2,70000"], ["audit"]])
+def test_bad_options_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as caught:
+        parse(*argv)
+    assert caught.value.code == 2
+
+
+@pytest.fixture
+def filled_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("T32SIM_AUDIT_KEY", KEY)
+    db = tmp_path / "monitor.db"
+    log = AuditLog(db)
+    for action in ("chaos.cpu", "failover", "reset"):
+        log.record("admin", action, target="v1")
+    return db, log
+
+
+def run(func, *argv):
+    out = io.StringIO()
+    code = func(parse(*argv), out=out)
+    return code, out.getvalue()
+
+
+def test_audit_verify_ok_and_broken(filled_db):
+    db, _ = filled_db
+    assert run(cmd_audit_verify, "audit", "verify", "--db", str(db)) == (
+        0, f"{db}: OK, 3 rows, chain intact\n")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE audit SET who = 'eve' WHERE id = 2")
+    conn.commit()
+    conn.close()
+    assert run(cmd_audit_verify, "audit", "verify", "--db", str(db)) == (
+        1, f"{db}: BROKEN at row 2: row 2: its mac does not match its contents "
+           "(edited, or written with another key)\n")
+
+
+def test_audit_verify_with_an_anchor_catches_truncation(filled_db):
+    db, _ = filled_db
+    code, head = run(cmd_audit_show, "audit", "show", "--db", str(db), "--head")
+    assert code == 0 and head.startswith("3:")
+    conn = sqlite3.connect(db)
+    conn.execute("DELETE FROM audit WHERE id = 3")
+    conn.commit()
+    conn.close()
+    assert run(cmd_audit_verify, "audit", "verify", "--db", str(db))[0] == 0
+    code, out = run(cmd_audit_verify, "audit", "verify", "--db", str(db), "--anchor", head.strip())
+    assert (code, out) == (1, f"{db}: BROKEN at row 3: the log ends at row 2 but the anchor names "
+                              "row 3: the tail was truncated\n")
+
+
+def test_audit_verify_of_a_missing_db_is_an_error(tmp_path, capsys):
+    assert run(cmd_audit_verify, "audit", "verify", "--db", str(tmp_path / "none.db"))[0] == 2
+    assert "no such database" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_audit_show(filled_db):
+    db, _ = filled_db
+    code, out = run(cmd_audit_show, "audit", "show", "--db", str(db), "--limit", "2")
+    assert code == 0
+    assert [line.split()[0:1] + line.split()[2:5] for line in out.splitlines()] == [
+        ["2", "admin", "failover", "v1"], ["3", "admin", "reset", "v1"]]
+
+
+def test_add_user(tmp_path, monkeypatch):
+    monkeypatch.setenv("T32SIM_NEW_USER_PASSWORD", "alice-password")
+    db = tmp_path / "monitor.db"
+    code, out = run(cmd_monitor, "monitor", "--db", str(db), "--add-user", "alice")
+    assert code == 0 and "user alice (viewer) saved" in out
+    role, hashed = UserStore(default_users_path(db)).get("alice")
+    assert role.value == "viewer" and verify_password("alice-password", hashed)
+
+
+# -- the real command in a subprocess ---------------------------------------------------
+class MonitorProcess:
+    """``python -m t32sim.cli monitor --spawn ...`` with its stdout read in a thread."""
+
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.ports = [free_port() for _ in range(3)]
+        self.db = tmp_path / "monitor.db"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("T32SIM_")}
+        env.update(T32SIM_AUDIT_KEY=KEY, T32SIM_DEMO_DELAY_SCALE="0.01")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "t32sim.cli", "monitor", "--spawn", "--port", str(self.port),
+             "--ports", ",".join(map(str, self.ports)), "--db", str(self.db), "--interval", "0.5"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.output: list[str] = []
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def line_with(self, text, timeout=20.0):
+        def probe():
+            try:
+                line = self.lines.get_nowait()
+            except queue.Empty:
+                return None
+            self.output.append(line)
+            return line if text in line else None
+        return wait_for(probe, timeout=timeout, what=f"a line with {text!r}")
+
+    def status(self, password):
+        try:
+            response = httpx.get(f"http://127.0.0.1:{self.port}/api/status",
+                                 headers=basic("admin", password), timeout=2, trust_env=False)
+        except httpx.HTTPError:
+            return None
+        return response.json() if response.status_code == 200 else None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def monitor_process(tmp_path):
+    process = MonitorProcess(tmp_path)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().split(") ")[1][0] == "Z"
+
+
+def start_and_log_in(process):
+    line = process.line_with("generated a password for user 'admin': ")
+    password = line.split("'admin': ")[1].strip()
+    process.line_with("dashboard on http://127.0.0.1:")
+    status = wait_for(lambda: (s := process.status(password)) and s["status"] == "UP" and s,
+                      timeout=30, what="monitor answering with v1 UP")
+    pids = [p["pid"] for p in status["processes"].values()]
+    assert len(pids) == 3 and all(pids)
+    assert password not in default_users_path(process.db).read_text()
+    return password, pids
+
+
+def test_ctrl_c_stops_the_monitor_and_every_service(monitor_process):
+    _, pids = start_and_log_in(monitor_process)
+    monitor_process.proc.send_signal(signal.SIGINT)
+    assert monitor_process.proc.wait(15) == 0
+    assert all(gone(pid) for pid in pids)
+    rows = AuditLog(monitor_process.db, key=KEY).rows(newest_first=False)
+    assert [r.action for r in rows] == ["monitor.start", "monitor.stop"]
+    assert all(("Traceback" not in line) for line in monitor_process.output)
+
+
+def test_services_die_with_a_killed_monitor(monitor_process):
+    _, pids = start_and_log_in(monitor_process)
+    monitor_process.proc.kill()
+    monitor_process.proc.wait(10)
+    wait_for(lambda: all(gone(pid) for pid in pids), timeout=10, what="orphans gone")
