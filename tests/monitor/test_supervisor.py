@@ -47,7 +47,8 @@ def test_start_crash_restart_and_stop(tmp_path):
                 assert body["version"] == "v3"
             first = supervisor.snapshot()
             pid = first["v1"]["pid"]
-            environ = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+            with open(f"/proc/{pid}/environ", "rb") as handle:
+                environ = handle.read().split(b"\0")
             assert b"T32SIM_DEMO_DELAY_SCALE=0.01" in environ
             assert not [v for v in environ if v.startswith((b"T32SIM_ADMIN_PASSWORD", b"T32SIM_AUDIT_KEY",
                                                             b"T32SIM_SMTP_PASSWORD"))]
