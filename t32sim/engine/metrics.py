@@ -43,14 +43,15 @@ class _LatencyHistogram:
         self.counts = [0] * (len(LATENCY_BUCKETS) + 1)
         self.sum = 0.0
 
-    def observe(self, seconds: float) -> None:
+    def observe(self, seconds: float, count: int = 1) -> None:
+        """Count ``count`` requests that took ``seconds`` each."""
         for index, bound in enumerate(LATENCY_BUCKETS):
             if seconds <= bound:
-                self.counts[index] += 1
+                self.counts[index] += count
                 break
         else:
-            self.counts[-1] += 1
-        self.sum += seconds
+            self.counts[-1] += count
+        self.sum += seconds * count
 
     def buckets(self) -> list[tuple[str, float]]:
         total, rows = 0, []
@@ -201,11 +202,14 @@ class ClusterCollector(Collector):
         if records is None:
             return None
         for record in records[self._requests_seen:]:
+            if record.pod is None:
+                continue                    # answered by the load balancer itself (503)
             key = (record.service, record.version or "")
             hist = self._latency.get(key)
             if hist is None:
                 hist = self._latency[key] = _LatencyHistogram()
-            hist.observe(float(record.latency))
+            # a batch of ``count`` requests is recorded with its mean latency
+            hist.observe(float(record.latency), int(getattr(record, "count", 1)))
         self._requests_seen = len(records)
         return self._latency
 
@@ -279,8 +283,15 @@ def _request_counts(cluster: "Cluster") -> dict[tuple[str, str, str, int], int] 
 
 
 def _request_records(cluster: "Cluster"):
+    """The load balancer's request records, without copying them when it can be avoided
+    (the list only grows, so the collector reads just the new tail each scrape)."""
     lb = getattr(cluster, "lb", None)
-    records = getattr(lb, "records", None) if lb is not None else None
+    if lb is None:
+        return None
+    records = getattr(lb, "_records", None)
+    if isinstance(records, list):
+        return records
+    records = getattr(lb, "records", None)
     if records is None:
         return None
     return records() if callable(records) else records
