@@ -7,21 +7,18 @@ consecutive ``run`` calls into one entry; the pacer re-writes that last row as
 simulated time moves on, so the journal also says how far time got. A server
 restarted on the same file replays the rows and is back in the same state.
 
-Beside the commands the file keeps ``meta`` (seed, speed, paused) and an
-``audit`` table: every mutating HTTP request with its actor, source address and
-answer, refused ones included.
+Beside the commands the file keeps ``meta`` (seed, paused). The shared
+``t32sim.audit.AuditLog`` keeps its own ``audit`` table in the same file.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-__all__ = ["CommandJournal", "AuditRow", "JOURNAL_FORMAT"]
+__all__ = ["CommandJournal", "JOURNAL_FORMAT"]
 
 JOURNAL_FORMAT = "t32sim-journal/1"
 
@@ -35,26 +32,7 @@ CREATE TABLE IF NOT EXISTS commands (
     args    TEXT NOT NULL,
     source  TEXT
 );
-CREATE TABLE IF NOT EXISTS audit (
-    id      INTEGER PRIMARY KEY AUTOINCREMENT,
-    at      TEXT NOT NULL,
-    actor   TEXT NOT NULL,
-    source  TEXT NOT NULL,
-    method  TEXT NOT NULL,
-    target  TEXT NOT NULL,
-    status  INTEGER NOT NULL
-);
 """
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    at: str
-    actor: str
-    source: str
-    method: str
-    target: str
-    status: int
 
 
 class CommandJournal:
@@ -143,17 +121,6 @@ class CommandJournal:
                 self._db.execute("ROLLBACK")
                 raise
         self._synced = len(entries)
-
-    # ---- audit --------------------------------------------------------------------
-    def audit(self, actor: str, source: str, method: str, target: str, status: int) -> None:
-        at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-        self._write("INSERT INTO audit (at, actor, source, method, target, status) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", (at, actor, source, method, target, status))
-
-    def audit_rows(self) -> list[AuditRow]:
-        rows = self._query("SELECT at, actor, source, method, target, status FROM audit "
-                           "ORDER BY id")
-        return [AuditRow(*row) for row in rows]
 
     def close(self) -> None:
         with self._lock:

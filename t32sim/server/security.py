@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from fastapi.security import APIKeyHeader
 
 from t32sim.auth import check_api_key
 from t32sim.server.errors import ApiError
+
+log = logging.getLogger("t32sim.server")
 
 __all__ = ["Caller", "require_caller", "api_key_header", "AuditMiddleware", "MemoryAudit",
            "open_audit", "MUTATING_METHODS"]
@@ -140,6 +143,10 @@ class AuditMiddleware:
             result = "ok" if code < 400 else ("denied" if code == 401 else "error")
             query = scope.get("query_string", b"").decode("latin-1")
             target = scope["path"] + (f"?{query}" if query else "")
-            self.sink.record(actor_of(request), f"http.{scope['method'].lower()}",
-                             target=target, detail=f"status {code}", result=result,
-                             source=source_of(request))
+            try:
+                self.sink.record(actor_of(request), f"http.{scope['method'].lower()}",
+                                 target=target, detail=f"status {code}", result=result,
+                                 source=source_of(request))
+            except Exception:     # the answer is already sent; the failure goes to the log
+                log.exception("could not write the audit row for %s %s", scope["method"],
+                              target)
