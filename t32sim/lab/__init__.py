@@ -1,0 +1,9 @@
+"""Notebook helpers: the control panel and display helpers.
+
+    from t32sim.lab import ControlPanel, show
+"""
+from t32sim.lab.display import FigurePNG, find_examples, pods_table, show
+from t32sim.lab.panel import RUN_STEPS, VIEWS, ControlPanel
+
+__all__ = ["ControlPanel", "RUN_STEPS", "VIEWS", "FigurePNG", "find_examples", "pods_table",
+           "show"]

@@ -1,0 +1,237 @@
+"""A control panel for one cluster: play with it, watch it heal, scale and ship.
+
+    from t32sim.lab import ControlPanel
+    panel = ControlPanel(c)        # or ControlPanel() for a fresh cluster
+    panel                          # last line of a cell: shows the panel
+
+Widgets: an example chooser with Apply, a replicas slider, a load slider (CPU %), a kill
+button, run-for buttons, promote / undo, a plot chooser, and one Output holding the live
+plot and the pods table, refreshed after every action. Each action is also a method
+(``panel.scale(5)``, ``panel.run_for(30)``) and every widget is an attribute, so a test can
+set slider values and click buttons with no browser. A command the cluster refuses
+shows its message in the panel instead of raising.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as widgets
+
+from t32sim.engine.cluster import Cluster
+from t32sim.engine.commands import CommandError
+from t32sim.lab.display import figure_bundle, find_examples, pods_table, table_bundle
+from t32sim.observe import plots
+from t32sim.spec import SpecError
+
+__all__ = ["ControlPanel", "RUN_STEPS", "VIEWS"]
+
+#: the run-for buttons: label -> simulated seconds
+RUN_STEPS = {"+5 s": 5.0, "+30 s": 30.0, "+2 min": 120.0, "+10 min": 600.0}
+#: the plot chooser: label -> plot function
+VIEWS: dict[str, Callable] = {
+    "desired vs ready": plots.desired_vs_ready,
+    "pod timeline": plots.pod_timeline,
+    "CPU vs replicas": plots.cpu_vs_replicas,
+    "traffic share": plots.traffic_share,
+    "restarts": plots.restarts_and_backoff,
+}
+MAX_SLIDER_REPLICAS = 20
+MAX_SLIDER_CPU = 200
+
+
+class ControlPanel:
+    """ipywidgets controls bound to one cluster and one service."""
+
+    def __init__(self, cluster: Cluster | None = None, *, service: str | None = None,
+                 examples: str | Path | dict[str, Path] | None = None, view: str = "desired vs ready",
+                 seed: int = 7, plot_dpi: int = 80):
+        self.cluster = cluster if cluster is not None else Cluster(seed=seed)
+        self.examples = dict(examples) if isinstance(examples, dict) else find_examples(examples)
+        names = self.cluster.services()
+        self.service: str | None = service if service is not None else (names[-1] if names else None)
+        self.plot_dpi = plot_dpi
+        self.figure = None
+        self.table = None
+        self.message = ""
+        self._syncing = False
+        self._build(view)
+        self.refresh()
+
+    # -- actions (each one refreshes the panel) -----------------------------------------
+
+    def apply(self, example: str | None = None) -> None:
+        """Apply the chosen example (or ``example``, a name from the chooser)."""
+        name = example if example is not None else self.example.value
+        if name not in self.examples:
+            return self._refused(f"example: expected one of {sorted(self.examples)}, got {name!r}")
+        self._do(lambda: self._applied(self.cluster.apply(self.examples[name])))
+
+    def scale(self, replicas: int) -> None:
+        self._do(lambda: self.cluster.scale(self._need_service(), replicas=int(replicas)))
+
+    def set_load(self, cpu: float) -> None:
+        if not hasattr(self.cluster, "set_load"):
+            return self._refused("load: this cluster has no load model")
+        self._do(lambda: self.cluster.set_load(self._need_service(), cpu=cpu))
+
+    def kill(self, count: int | None = None) -> None:
+        count = int(count if count is not None else self.kill_count.value)
+        self._do(lambda: self.cluster.kill(self._need_service(), count=count))
+
+    def run_for(self, seconds: float) -> None:
+        self._do(lambda: self.cluster.run_for(seconds))
+
+    def promote(self) -> None:
+        if not hasattr(self.cluster, "promote"):
+            return self._refused("promote: this cluster has no rollout controller")
+        self._do(lambda: self.cluster.promote(self._need_service()))
+
+    def undo(self) -> None:
+        if not hasattr(self.cluster, "undo"):
+            return self._refused("undo: this cluster has no rollout controller")
+        self._do(lambda: self.cluster.undo(self._need_service()))
+
+    def refresh(self) -> None:
+        """Redraw the status line, the plot and the pods table; sync sliders to the cluster."""
+        cluster, service = self.cluster, self.service
+        outputs = []
+        self.figure = self.table = None
+        if service is not None and service in cluster.services():
+            status = cluster.service(service).status
+            self.status.value = (f"<b>{service}</b> at t = {cluster.now:g} s: "
+                                 f"desired {status.desired}, ready {status.ready}, "
+                                 f"available {status.available}, revision {status.revision}, "
+                                 f"<i>{status.phase.value}</i>")
+            self._sync_sliders()
+            try:
+                self.figure = VIEWS[self.view.value](cluster, service)
+                outputs.append(figure_bundle(self.figure, self.plot_dpi))
+            except ValueError as error:          # e.g. no load model for the CPU plot
+                outputs.append(_text(str(error)))
+            self.table = pods_table(cluster, service)
+            outputs.append(table_bundle(self.table))
+            self.recent.value = self._recent_events(service)
+        else:
+            self.status.value = f"t = {cluster.now:g} s: no service yet; choose an example and Apply"
+            self.recent.value = ""
+        self.notice.value = (f"<span style='color:#a50f15'>{_escape(self.message)}</span>"
+                             if self.message else "")
+        self.output.outputs = tuple(outputs)
+
+    # -- display -------------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        bundle = dict(bundle)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"ControlPanel(service={self.service!r}, t={self.cluster.now:g} s)"
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _build(self, view: str) -> None:
+        layout = widgets.Layout
+        options = list(self.examples)
+        self.example = widgets.Dropdown(options=options, value=options[0] if options else None,
+                                        description="example", layout=layout(width="230px"))
+        self.apply_button = widgets.Button(description="Apply", button_style="primary",
+                                           tooltip="apply the chosen Service YAML")
+        self.replicas = widgets.IntSlider(value=0, min=0, max=MAX_SLIDER_REPLICAS,
+                                          description="replicas", continuous_update=False)
+        self.load = widgets.IntSlider(value=0, min=0, max=MAX_SLIDER_CPU, step=5,
+                                      description="load CPU %", continuous_update=False,
+                                      disabled=not hasattr(self.cluster, "set_load"))
+        self.kill_count = widgets.BoundedIntText(value=1, min=1, max=1000, description="pods",
+                                                 layout=layout(width="130px"))
+        self.kill_button = widgets.Button(description="Kill", button_style="danger",
+                                          tooltip="chaos: delete random pods")
+        self.run_buttons = {label: widgets.Button(description=label, layout=layout(width="70px"),
+                                                  tooltip=f"run {seconds:g} simulated seconds")
+                            for label, seconds in RUN_STEPS.items()}
+        self.promote_button = widgets.Button(description="Promote",
+                                             disabled=not hasattr(self.cluster, "promote"))
+        self.undo_button = widgets.Button(description="Undo",
+                                          disabled=not hasattr(self.cluster, "undo"))
+        self.view = widgets.Dropdown(options=list(VIEWS), value=view, description="plot")
+        self.status = widgets.HTML()
+        self.notice = widgets.HTML()
+        self.recent = widgets.HTML()
+        self.output = widgets.Output()
+
+        self.apply_button.on_click(lambda _b: self.apply())
+        self.kill_button.on_click(lambda _b: self.kill())
+        for label, button in self.run_buttons.items():
+            button.on_click(lambda _b, s=RUN_STEPS[label]: self.run_for(s))
+        self.promote_button.on_click(lambda _b: self.promote())
+        self.undo_button.on_click(lambda _b: self.undo())
+        self.replicas.observe(self._on_replicas, names="value")
+        self.load.observe(self._on_load, names="value")
+        self.view.observe(lambda _c: self.refresh(), names="value")
+
+        box = widgets.HBox
+        self.widget = widgets.VBox([
+            box([self.example, self.apply_button, self.view]),
+            box([self.replicas, self.load]),
+            box([self.kill_count, self.kill_button, widgets.Label("run:"),
+                 *self.run_buttons.values(), self.promote_button, self.undo_button]),
+            self.status, self.notice, self.output, self.recent,
+        ])
+
+    def _on_replicas(self, change) -> None:
+        if not self._syncing:
+            self.scale(change["new"])
+
+    def _on_load(self, change) -> None:
+        if not self._syncing:
+            self.set_load(change["new"])
+
+    def _sync_sliders(self) -> None:
+        """Show the cluster's numbers on the sliders without sending commands."""
+        spec = self.cluster.service(self.service).spec
+        self._syncing = True
+        try:
+            self.replicas.max = max(MAX_SLIDER_REPLICAS, spec.replicas)
+            self.replicas.value = spec.replicas      # the autoscaler may have moved it
+        finally:
+            self._syncing = False
+
+    def _applied(self, spec) -> None:
+        self.service = spec.name
+
+    def _need_service(self) -> str:
+        if self.service is None:
+            raise CommandError("service: none yet; choose an example and press Apply",
+                               field="service")
+        return self.service
+
+    def _do(self, action: Callable[[], Any]) -> None:
+        self.message = ""
+        try:
+            action()
+        except (CommandError, SpecError, ValueError) as error:
+            self.message = str(error)
+        self.refresh()
+
+    def _refused(self, message: str) -> None:
+        self.message = message
+        self.refresh()
+
+    def _recent_events(self, service: str, count: int = 6) -> str:
+        rows = [e for e in self.cluster.event_log.since(len(self.cluster.event_log) - 200)
+                if e.service == service][-count:]
+        items = "".join(
+            f"<li><code>t={e.time:g}</code> <b>{_escape(e.reason.value)}</b> "
+            f"{_escape(e.message)} <i style='color:#555'>{_escape(e.explain)}</i></li>"
+            for e in rows)
+        return f"<ul style='margin:0;font-size:90%'>{items}</ul>" if items else ""
+
+
+def _text(message: str) -> dict[str, Any]:
+    return {"output_type": "stream", "name": "stdout", "text": message + "\n"}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

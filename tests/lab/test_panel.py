@@ -1,0 +1,113 @@
+"""The control panel drives a cluster headless: set widget values, click buttons
+(t32sim/lab/panel.py)."""
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+import t32sim as t3
+from t32sim.lab import RUN_STEPS, VIEWS, ControlPanel
+from t32sim.observe import frames
+
+
+@pytest.fixture
+def panel(examples):
+    return ControlPanel(examples=examples, seed=7)
+
+
+def shown(panel):
+    """The mime types in the panel's Output, in order."""
+    return [sorted(o["data"]) for o in panel.output.outputs]
+
+
+def test_a_whole_scenario_by_widgets(panel):
+    assert panel.status.value.startswith("t = 0 s: no service yet")
+    assert list(panel.example.options) == ["api-canary", "api-v1", "api-v2"]
+
+    panel.example.value = "api-v1"
+    panel.apply_button.click()
+    panel.run_buttons["+30 s"].click()
+    c = panel.cluster
+    assert (c.now, c.service("api").status.ready, panel.replicas.value) == (30.0, 3, 3)
+
+    panel.replicas.value = 5                      # the slider scales at once
+    assert c.service("api").status.desired == 5
+    panel.run_buttons["+5 s"].click()
+    assert c.service("api").status.ready == 5
+
+    if hasattr(c, "set_load"):
+        panel.load.value = 80
+        assert c.journal[-1].verb == "set_load" and c.journal[-1].args["cpu"] == 80
+    else:
+        assert panel.load.disabled
+
+    panel.kill_count.value = 2
+    panel.kill_button.click()
+    assert c.service("api").status.ready == 3
+    panel.run_buttons["+2 min"].click()
+    status = c.service("api").status
+    assert (c.now, status.desired, status.ready) == (155.0, 5, 5)
+
+    verbs = [cmd.verb for cmd in c.journal if cmd.verb != "set_load"]
+    assert verbs == ["apply", "run", "scale", "run", "kill", "run"]
+    assert panel.status.value == ("<b>api</b> at t = 155 s: desired 5, ready 5, available 5, "
+                                  "revision 1, <i>Healthy</i>")
+    assert sorted(panel.table["pod"]) == sorted(p.name for p in c.pods("api"))
+    assert shown(panel) == [["image/png", "text/plain"], ["text/html", "text/plain"]]
+    png = base64.b64decode(panel.output.outputs[0]["data"]["image/png"])
+    assert png.startswith(b"\x89PNG")
+    last = [e for e in c.event_log if e.service == "api"][-1]
+    assert f"<b>{last.reason.value}</b> {last.message}" in panel.recent.value
+
+
+def test_the_live_plot_is_the_chosen_view_of_the_cluster(panel):
+    panel.apply("api-v1")
+    panel.run_for(20)
+    history = frames.history(panel.cluster, "api")
+    (ax,) = panel.figure.axes
+    ready = next(line for line in ax.get_lines() if line.get_label() == "ready")
+    assert np.array_equal(ready.get_ydata(), history["ready"].to_numpy())
+    panel.view.value = "pod timeline"
+    assert panel.figure.axes[0].get_title() == "Pod timeline: api"
+    assert len(panel.figure.axes[0].containers[0].patches) == len(frames.intervals(panel.cluster))
+
+
+def test_refused_commands_show_a_message_and_change_nothing(panel):
+    panel.kill_button.click()
+    assert panel.message == "service: none yet; choose an example and press Apply"
+    assert "none yet" in panel.notice.value and panel.cluster.journal == []
+    panel.apply("api-v1")
+    assert panel.message == "" and panel.notice.value == ""
+    panel.apply("nope")
+    assert panel.message == "example: expected one of ['api-canary', 'api-v1', 'api-v2'], got 'nope'"
+
+
+def test_the_autoscaler_or_a_scale_moves_the_slider_without_sending_a_command(panel):
+    panel.apply("api-v1")
+    panel.cluster.scale("api", replicas=7)        # from outside the panel
+    panel.refresh()
+    assert panel.replicas.value == 7
+    assert [cmd.verb for cmd in panel.cluster.journal] == ["apply", "scale"]
+
+
+def test_a_panel_on_an_existing_cluster_and_its_display(examples):
+    c = t3.Cluster(seed=1)
+    c.apply(examples / "api-v2.yaml")
+    c.run(until=10)
+    panel = ControlPanel(c, examples=examples)
+    assert panel.service == "api" and panel.status.value.startswith("<b>api</b> at t = 10 s")
+    bundle = panel._repr_mimebundle_()
+    assert bundle["text/plain"] == "ControlPanel(service='api', t=10 s)"
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert set(RUN_STEPS) == set(panel.run_buttons) and list(panel.view.options) == list(VIEWS)
+
+
+def test_a_view_that_does_not_apply_says_why(panel):
+    panel.apply("api-v1")
+    if "cpu" in panel.cluster.history.columns:
+        pytest.skip("this engine has a load model")
+    panel.view.value = "CPU vs replicas"
+    assert panel.output.outputs[0]["output_type"] == "stream"
+    assert "no 'cpu' column" in panel.output.outputs[0]["text"]
