@@ -111,7 +111,7 @@ class Alert:
         if self.kind is Health.DOWN:
             if self.previous is None:
                 return (f"{self.service} is DOWN at t={self.time:g} s: {counts} since "
-                        f"t={self.since:g} s; it has not been UP since it started.")
+                        f"t={self.since:g} s; it has not stayed UP since it started.")
             return f"{self.service} is DOWN at t={self.time:g} s: {counts} since t={self.since:g} s."
         head = (f"{self.service} is UP at t={self.time:g} s: {counts}."
                 if self.kind is Health.UP else

@@ -109,7 +109,7 @@ def test_alert_texts_name_the_numbers():
                        "(t=100 s to t=140 s).\n")
     never = Alert(30, "api", DOWN, 0, None, 0, 3)
     assert never.message == ("api is DOWN at t=30 s: 0 of 3 pods Ready since t=0 s; it has not "
-                             "been UP since it started.")
+                             "stayed UP since it started.")
 
 
 @pytest.mark.parametrize("field, value", [("grace_seconds", -1), ("cooldown_seconds", "60"),
@@ -199,7 +199,7 @@ def test_a_service_that_never_comes_up_is_alerted_after_the_grace_period():
     c.run(until=100)
     assert alert_events(c) == [
         (30.0, "ServiceDown", "web is DOWN at t=30 s: 0 of 2 pods Ready since t=0 s; it has "
-                              "not been UP since it started.")]
+                              "not stayed UP since it started.")]
 
 
 def test_a_notifier_that_raises_is_an_event_not_a_crash(examples):
