@@ -14,19 +14,26 @@ from typing import Any, Callable, Iterable, Mapping
 
 import simpy
 
+from t32sim.engine import chaos, traffic
 from t32sim.engine.alerts import AlertManager, Notifier
+from t32sim.engine.autoscaler import Autoscaler
 from t32sim.engine.commands import Command, CommandError
 from t32sim.engine.deployment import DeploymentController, plan_replicas
 from t32sim.engine.events import EventLog, Level, Reason
 from t32sim.engine.kubelet import Kubelet
 from t32sim.engine.metrics import cluster_registry, exposition
 from t32sim.engine.status import Phase, ServiceStatus, service_status
+from t32sim.engine.rollout import RolloutController
 from t32sim.engine.store import Pod, ServiceState, Store
+from t32sim.engine.traffic import LoadBalancer, Response, Traffic
 from t32sim.spec import ServiceSpec, load_spec
 
 MAX_REPLICAS = 1000
 HISTORY_COLUMNS = ["time", "service", "desired", "current", "ready", "available",
-                   "updated", "revision", "phase"]
+                   "updated", "revision", "phase",
+                   # traffic and rollouts: offered rps, average CPU % of the Ready pods,
+                   # % of requests to a canary, routed requests and 5xx answers so far
+                   "rps", "cpu", "canary_weight", "requests", "errors"]
 
 Action = Callable[[], Any]
 
@@ -55,6 +62,13 @@ class Cluster:
         self._history: list[tuple] = []
         self.kubelet = Kubelet(self)
         self.deployments = DeploymentController(self)
+        #: rollout strategies: ReplicaSet sizes per strategy, canary / blue-green state
+        self.rollouts = RolloutController(self)
+        #: offered load, CPU per pod, requests per revision; and the load balancer
+        self.traffic = Traffic(self)
+        self.lb = LoadBalancer(self)
+        #: the HorizontalPodAutoscaler (syncs every 15 s)
+        self.autoscaler = Autoscaler(self)
         self._healthy_status: dict[str, ServiceStatus] = {}
         self.store.watch(lambda service: self._healthy_status.pop(service, None))
         self.env.process(self._sampler())
@@ -132,6 +146,57 @@ class Cluster:
         """Chaos: delete ``count`` random live pods of ``service``; returns their names."""
         return self._command(actor, "kill", service=service, count=count)
 
+    def set_load(self, service: str, cpu: float | None = None, rps: float | None = None, *,
+                 actor: str = "user") -> float:
+        """Offer load: ``cpu`` = average CPU % at the current Ready pods (turned into requests
+        per second, so scaling out lowers it), or ``rps`` directly. Returns the rps."""
+        return self._command(actor, "set_load", service=service,
+                             **({"cpu": cpu} if cpu is not None else {}),
+                             **({"rps": rps} if rps is not None else {}))
+
+    def request(self, service: str, path: str = "/", *, actor: str = "user") -> Response:
+        """One request through the load balancer: ``Response(pod, version, status, latency)``
+        (503 with pod None when no pod is Ready). Journaled: it draws from ``rng``."""
+        return self._command(actor, "request", service=service, path=path, count=1)
+
+    def send(self, service: str, count: int, path: str = "/", *, actor: str = "user") -> dict:
+        """``count`` requests at once (the fast path): the same pods as ``count`` requests,
+        one error draw each, the pods' mean latency. Returns counts by version and pod."""
+        return self._command(actor, "send", service=service, count=count, path=path)
+
+    @property
+    def requests(self):
+        """Routed requests as a DataFrame: time, service, path, pod, version, status,
+        latency, count."""
+        return self.lb.frame()
+
+    def promote(self, service: str, full: bool = False, *, actor: str = "user") -> str:
+        """Let a paused Canary go on (``full``: skip all its steps) or switch a BlueGreen."""
+        return self._command(actor, "promote", service=service, **({"full": True} if full else {}))
+
+    def undo(self, service: str, to_revision: int | None = None, *, actor: str = "user") -> int:
+        """Roll the previous (or the given) revision's template out again, under the service's
+        strategy. Returns the revision rolled back to."""
+        return self._command(actor, "undo", service=service,
+                             **({"to_revision": to_revision} if to_revision is not None else {}))
+
+    def break_probe(self, target: str, kind: str = "readiness", *, actor: str = "user") -> str:
+        """Chaos: the ``kind`` probe ("readiness" or "liveness") of a service's pods, or of
+        one pod, fails until ``heal``."""
+        return self._command(actor, "break_probe", target=target, kind=kind)
+
+    def inject(self, service: str, version: str | None = None, *, error_rate: float | None = None,
+               latency: float | None = None, actor: str = "user"):
+        """Chaos: requests to ``service`` (or one ``version`` of it) fail with ``error_rate``
+        more and take ``latency`` seconds longer, until ``heal``."""
+        args = {k: v for k, v in (("version", version), ("error_rate", error_rate),
+                                  ("latency", latency)) if v is not None}
+        return self._command(actor, "inject", service=service, **args)
+
+    def heal(self, target: str | None = None, *, actor: str = "user") -> int:
+        """Remove chaos faults of a service or pod (all of them without ``target``)."""
+        return self._command(actor, "heal", **({"target": target} if target is not None else {}))
+
     def execute(self, command: Command | Mapping[str, Any], *, actor: str | None = None) -> Any:
         """Carry out a journaled command (a Command or its dict) at the current time."""
         command = Command.from_any(command)
@@ -155,7 +220,9 @@ class Cluster:
         spec = load_spec(spec)
 
         def apply() -> ServiceSpec:
+            nonlocal spec
             state = self.store.services.get(spec.name)
+            spec = self.autoscaler.keep_replicas(state.spec if state else None, spec)
             if state is not None and state.spec == spec:
                 self._emit(Reason.UNCHANGED, spec.name, f"Service {spec.name} unchanged")
                 return spec
@@ -252,7 +319,9 @@ class Cluster:
 
         frame = pd.DataFrame(self._history, columns=HISTORY_COLUMNS)
         return frame.astype({"time": "float64", "service": "string", "phase": "string",
-                             **{c: "int64" for c in HISTORY_COLUMNS[2:8]}})
+                             **{c: "int64" for c in HISTORY_COLUMNS[2:8]},
+                             "rps": "float64", "cpu": "float64", "canary_weight": "int64",
+                             "requests": "int64", "errors": "int64"})
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as plain JSON-serialisable data (the server's ``/state``)."""
@@ -262,7 +331,11 @@ class Cluster:
             "services": {
                 name: {"spec": state.spec.to_dict(),
                        "status": self._status(name).to_dict(),
-                       "revisions": self._revisions(state)}
+                       "revisions": self._revisions(state),
+                       "load": {"rps": self.traffic.offered_rps(name),
+                                "cpu": self.traffic.cpu(name)},
+                       "autoscaler": (self.autoscaler.status(name).to_dict()
+                                      if self.autoscaler.status(name) else None)}
                 for name, state in self.store.services.items()},
             "pods": [p.to_dict() for p in self.store.pods.values()],
             "events": len(self.log),
@@ -275,8 +348,8 @@ class Cluster:
     # -- hooks for controllers -----------------------------------------------------------
 
     def plan_replicas(self, state: ServiceState) -> dict[str, int]:
-        """How many pods each revision of a service should have."""
-        return plan_replicas(state)
+        """How many pods each revision of a service should have, per its rollout strategy."""
+        return self.rollouts.plan(state)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -291,7 +364,8 @@ class Cluster:
         """The service's status; a Healthy one stays valid until the service changes."""
         status = self._healthy_status.get(name)
         if status is None:
-            status = service_status(self.store.services[name], self.store.pods_of(name), self.now)
+            status = service_status(self.store.services[name], self.store.pods_of(name), self.now,
+                                    self.rollouts.info(name))
             if status.phase is Phase.HEALTHY:
                 self._healthy_status[name] = status
         return status
@@ -310,9 +384,40 @@ class Cluster:
         while True:
             for name in self.store.services:
                 s = self._status(name)
+                requests, errors = self.lb.requests_total(name)
                 self._history.append((self.now, name, s.desired, s.current, s.ready,
-                                      s.available, s.updated, s.revision, s.phase.value))
+                                      s.available, s.updated, s.revision, s.phase.value,
+                                      self.traffic.offered_rps(name), self.traffic.cpu(name),
+                                      s.weight, requests, errors))
             yield LateTimeout(self.env, self.sample_interval)
+
+    # chaos, traffic and rollout commands: checked by their own modules
+    def _check_set_load(self, **args):
+        return traffic.check_set_load(self, **args)
+
+    def _check_request(self, **args):
+        return traffic.check_request(self, **args)
+
+    def _check_send(self, **args):
+        return traffic.check_send(self, **args)
+
+    def _check_select(self, **args):
+        return traffic.check_select(self, **args)
+
+    def _check_promote(self, **args):
+        return self.rollouts.check_promote(**args)
+
+    def _check_undo(self, **args):
+        return self.rollouts.check_undo(**args)
+
+    def _check_break_probe(self, **args):
+        return chaos.check_break_probe(self, **args)
+
+    def _check_inject(self, **args):
+        return chaos.check_inject(self, **args)
+
+    def _check_heal(self, **args):
+        return chaos.check_heal(self, **args)
 
     def _emit(self, reason: Reason, service: str, message: str, **kwargs) -> None:
         self.log.emit(self.now, reason, service, message, **kwargs)

@@ -46,6 +46,28 @@ class Reason(str, enum.Enum):
     SERVICE_SCALED_TO_ZERO = "ServiceScaledToZero"
     ALERT_HELD = "AlertHeld"
     ALERT_NOT_SENT = "AlertNotSent"
+    LOAD_SET = "LoadSet"
+    ROLLING_UPDATE = "RollingUpdate"
+    ROLLOUT_STARTED = "RolloutStarted"
+    SET_WEIGHT = "SetWeight"
+    ROLLOUT_PAUSED = "RolloutPaused"
+    ROLLOUT_RESUMED = "RolloutResumed"
+    ANALYSIS_PASSED = "AnalysisPassed"
+    ANALYSIS_FAILED = "AnalysisFailed"
+    ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive"
+    ROLLOUT_ABORTED = "RolloutAborted"
+    ROLLOUT_COMPLETED = "RolloutCompleted"
+    ROLLOUT_SWITCHED = "ActiveSwitched"
+    ROLLOUT_ROLLED_BACK = "RolledBackToStable"
+    PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
+    PROMOTED = "PromoteRequested"
+    UNDO = "RolledBack"
+    HPA_RESCALE = "SuccessfulRescale"
+    HPA_STABILIZED = "ScaleDownStabilized"
+    HPA_FAILED_METRICS = "FailedGetResourceMetric"
+    PROBE_BROKEN = "ProbeBroken"
+    FAULT_INJECTED = "FaultInjected"
+    HEALED = "Healed"
 
     def __str__(self) -> str:
         return self.value
@@ -82,6 +104,28 @@ EXPLAIN: dict[Reason, str] = {
     Reason.SERVICE_SCALED_TO_ZERO: "The service was scaled to zero replicas on purpose, so it is off, not down.",
     Reason.ALERT_HELD: "An alert of this kind went out less than {cooldown:g} s ago; the cooldown stops a flapping service from flooding your inbox.",
     Reason.ALERT_NOT_SENT: "The notifier could not deliver the alert; the cluster carries on and the event log still has it.",
+    Reason.LOAD_SET: "Offered load is spread over the Ready pods: each pod's CPU is its share of the {rps:g} requests per second divided by its capacity, now {cpu:.0f} % on average.",
+    Reason.ROLLING_UPDATE: "A rolling update never runs more than {most} pods nor lets fewer than {least} be available: it adds new pods within the surge and removes old ones as new ones become available.",
+    Reason.ROLLOUT_STARTED: "A new pod template starts a rollout: the strategy decides how the new revision takes over from the one serving now.",
+    Reason.SET_WEIGHT: "Once the canary's pods are available the load balancer sends {weight} % of requests to them and the rest to the stable revision.",
+    Reason.ROLLOUT_PAUSED: "The rollout waits {how} before its next step, so you can watch the new version under real traffic.",
+    Reason.ROLLOUT_RESUMED: "The pause is over (its time ran out or someone promoted), so the rollout moves to its next step.",
+    Reason.ANALYSIS_PASSED: "The canary answered {rate:.1%} of its requests with errors, within the allowed {max:.1%}, so the rollout may go on.",
+    Reason.ANALYSIS_FAILED: "The canary broke the analysis rule (too many errors, or pods that do not become Ready); after {limit} failed run(s) the rollout is aborted.",
+    Reason.ANALYSIS_INCONCLUSIVE: "No request reached the canary, so the analysis has nothing to measure; offer load or send requests so it can judge.",
+    Reason.ROLLOUT_ABORTED: "An abort sends all traffic back to the stable revision at once and removes the canary's pods after {delay:g} s; the service stays Degraded until you apply a fix or undo.",
+    Reason.ROLLOUT_COMPLETED: "The new revision takes all traffic and becomes stable; the old one keeps its pods {delay:g} s longer as a quick way back.",
+    Reason.ROLLOUT_SWITCHED: "Blue/green moves all traffic at once and only when every new pod is available, so users never meet a half-started version; the old pods stay {delay:g} s as a quick way back.",
+    Reason.ROLLOUT_ROLLED_BACK: "The desired template is the stable one again, so the {strategy} rollout skips its steps and removes the unfinished new revision.",
+    Reason.PROGRESS_DEADLINE_EXCEEDED: "No new pod became available for {deadline:g} s (progressDeadlineSeconds), so the rollout is Degraded while the old revision keeps serving.",
+    Reason.PROMOTED: "Someone promoted the rollout by hand: the current pause or step is skipped, and a blue/green preview is switched to as soon as it is ready.",
+    Reason.UNDO: "Undo copies revision {revision}'s pod template back into the spec, and the service's own strategy rolls it out like any new version.",
+    Reason.HPA_RESCALE: "The HorizontalPodAutoscaler aims for ceil(pods × CPU / target) replicas within its min, max and rate limits, and acts only when CPU is more than {tolerance:.0%} away from the target.",
+    Reason.HPA_STABILIZED: "To avoid flapping, the autoscaler scales down only to the highest replica count it recommended during the last {window:g} s (the stabilisation window).",
+    Reason.HPA_FAILED_METRICS: "The autoscaler needs CPU samples of Ready pods; pods still starting, or Ready for less than {window:g} s, are left out, so it cannot decide yet.",
+    Reason.PROBE_BROKEN: "Chaos made the {kind} probe fail on purpose: failing readiness takes pods out of the load balancer, failing liveness gets them restarted.",
+    Reason.FAULT_INJECTED: "Chaos makes the pods answer worse on purpose (more errors, more latency); watch who notices: the canary analysis, the alerts, the users.",
+    Reason.HEALED: "The injected faults are gone; probes pass at their next run and the pods recover without anyone restarting them.",
 }
 
 

@@ -232,6 +232,7 @@ class Kubelet:
             return
         pod.ready = ready
         pod.ready_since = self.env.now if ready else None
+        pod.ready_changed_at = self.env.now
         if ready:
             self.cluster.store.services[pod.service].progress_since = self.env.now
         self._changed(pod)

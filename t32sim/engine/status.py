@@ -28,6 +28,10 @@ class ServiceStatus:
     updated: int
     revision: int
     phase: Phase
+    weight: int = 0               # percent of requests sent to a canary (0: none running)
+    step: int | None = None       # canary step being worked on (1-based), None: no canary
+    stable_revision: int = 0      # the revision serving traffic (canary stable / active)
+    message: str = ""             # what the rollout is doing, in words
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -35,9 +39,23 @@ class ServiceStatus:
         return d
 
 
-def service_status(state: ServiceState, pods: list[Pod], now: float) -> ServiceStatus:
+@dataclass(frozen=True)
+class RolloutInfo:
+    """What the rollout controller adds to a status: a phase it knows better (Paused while
+    a rollout waits, Degraded after an abort), the canary weight, step and a message."""
+    phase: Phase | None = None
+    weight: int = 0
+    step: int | None = None
+    stable_revision: int = 0
+    message: str = ""
+
+
+def service_status(state: ServiceState, pods: list[Pod], now: float,
+                   rollout: RolloutInfo | None = None) -> ServiceStatus:
     """Count the live pods; Healthy when every desired pod is updated and available,
-    Degraded when no pod became ready for ``progressDeadlineSeconds`` before that."""
+    Degraded when no pod became ready for ``progressDeadlineSeconds`` before that.
+    ``rollout`` (from the rollout controller) may override the phase with Paused or
+    Degraded and adds the canary weight, step and message."""
     spec = state.spec
     live = [p for p in pods if not p.terminating]
     current_hash = spec.template_hash()
@@ -52,5 +70,9 @@ def service_status(state: ServiceState, pods: list[Pod], now: float) -> ServiceS
         phase = Phase.DEGRADED
     else:
         phase = Phase.PROGRESSING
-    return ServiceStatus(spec.replicas, len(live), ready, available, updated,
-                         current_rs.revision if current_rs else 0, phase)
+    revision = current_rs.revision if current_rs else 0
+    if rollout is None:
+        return ServiceStatus(spec.replicas, len(live), ready, available, updated, revision, phase)
+    return ServiceStatus(spec.replicas, len(live), ready, available, updated, revision,
+                         rollout.phase or phase, rollout.weight, rollout.step,
+                         rollout.stable_revision or revision, rollout.message)

@@ -48,6 +48,7 @@ class Pod:
     started_at: float | None = None
     ready_since: float | None = None
     deleted_at: float | None = None
+    ready_changed_at: float | None = None   # last change of ``ready`` (None: never changed)
 
     @property
     def terminating(self) -> bool:
@@ -79,6 +80,10 @@ class ReplicaSet:
     spec: ServiceSpec
     replicas: int = 0
     created_at: float = 0.0
+    #: the Deployment's replicas and replicas + maxSurge when it last sized this ReplicaSet
+    #: (Kubernetes' desired-replicas / max-replicas annotations, used to scale proportionally)
+    desired_replicas: int | None = None
+    max_replicas: int | None = None
 
     @property
     def name(self) -> str:

@@ -139,7 +139,7 @@ def test_a_new_template_is_a_new_revision(examples):
     c.apply(examples / "api-v1.yaml")
     c.run(until=10)
     c.apply(examples / "api-v2.yaml")
-    c.run(until=60)
+    c.run(until=90)           # BlueGreen: switch at 16, v1 scaled down at 46, gone at 76
     view = c.service("api")
     assert view.status.revision == 2 and view.status.ready == 3
     assert {p.version for p in c.pods("api")} == {"v2"}

@@ -1,0 +1,138 @@
+"""Chaos: break probes, make a version answer badly, and heal. (``kill`` lives in the Cluster.)
+
+* ``break_probe(target, kind)``: the readiness or liveness probe of a service's pods (or of
+  one pod) fails from now on. Readiness failures take pods out of the load balancer after
+  ``failureThreshold`` probes; liveness failures get their containers restarted.
+* ``inject(service, version=None, error_rate=, latency=)``: requests to the service (or to
+  one version of it) fail more often and take longer. Both the offered load and routed
+  requests feel it, so a canary analysis can catch it.
+* ``heal(target=None)``: remove the faults of a service or pod (or all of them).
+
+Each is a checked, journaled command with an event that explains it. The kubelet is woken
+so that a pod re-reads its faults at once; ``Traffic`` reads the injected faults.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from t32sim.engine.commands import CommandError
+from t32sim.engine.events import Level, Reason
+from t32sim.engine.store import Pod
+from t32sim.engine.traffic import Fault, check_number
+
+if TYPE_CHECKING:
+    from t32sim.engine.cluster import Cluster
+
+PROBE_KINDS = ("readiness", "liveness")
+MAX_INJECTED_LATENCY = 60.0
+
+
+def _target(cluster: "Cluster", target: Any) -> tuple[str, Pod | None]:
+    """``(service, pod)`` for a service name or a live pod name."""
+    store = cluster.store
+    if isinstance(target, str) and target in store.services:
+        return target, None
+    if isinstance(target, str) and target in store.pods:
+        pod = store.pods[target]
+        return pod.service, pod
+    known = ", ".join(store.services) or "none yet"
+    raise CommandError(f"target: no service or pod named {target!r} (services: {known})",
+                       field="target", not_found=True)
+
+
+def _wake(cluster: "Cluster", service: str, pod: Pod | None) -> None:
+    for p in ([pod] if pod is not None else cluster.store.pods_of(service)):
+        cluster.kubelet.wake(p)
+
+
+def check_break_probe(cluster: "Cluster", target, kind="readiness"):
+    service, pod = _target(cluster, target)
+    if kind not in PROBE_KINDS:
+        raise CommandError(f"kind: expected one of {', '.join(map(repr, PROBE_KINDS))}, got "
+                           f"{kind!r}", field="kind")
+
+    def break_probe() -> str:
+        cluster.store.broken_probes.add((target, kind))
+        what = f"pod {target}" if pod is not None else f"every pod of {service}"
+        cluster.log.emit(cluster.now, Reason.PROBE_BROKEN, service,
+                         f"Chaos broke the {kind} probe of {what}", pod=pod.name if pod else "",
+                         level=Level.WARNING, kind=kind)
+        _wake(cluster, service, pod)
+        cluster.store.changed(service)
+        return target
+
+    return {"target": target, "kind": kind}, break_probe
+
+
+def check_inject(cluster: "Cluster", service, version=None, error_rate=None, latency=None):
+    cluster._state(service)
+    if error_rate is None and latency is None:
+        raise CommandError("inject: give error_rate and/or latency", field="error_rate")
+    if error_rate is not None:
+        error_rate = check_number("error_rate", error_rate, 0, 1)
+    if latency is not None:
+        latency = check_number("latency", latency, 0, MAX_INJECTED_LATENCY)
+    if version is not None:
+        versions = sorted({rs.version for rs in cluster.store.services[service].replicasets.values()}
+                          | {cluster.store.services[service].spec.version})
+        if version not in versions:
+            raise CommandError(f"version: {service} has no version {version!r} (known: "
+                               f"{', '.join(versions)})", field="version")
+    args = {"service": service, **({"version": version} if version is not None else {}),
+            **({"error_rate": error_rate} if error_rate is not None else {}),
+            **({"latency": latency} if latency is not None else {})}
+
+    def inject() -> Fault:
+        traffic = cluster.traffic
+        traffic.flush(service)
+        key = (service, version)
+        old = traffic.faults.get(key, Fault())
+        fault = Fault(old.error_rate if error_rate is None else float(error_rate),
+                      old.latency if latency is None else float(latency))
+        traffic.faults[key] = fault
+        traffic.flush(service)
+        who = f"{service} {version}" if version else service
+        cluster.log.emit(cluster.now, Reason.FAULT_INJECTED, service,
+                         f"Chaos injected faults into {who}: {fault.error_rate:.0%} extra errors, "
+                         f"+{fault.latency * 1000:g} ms latency", level=Level.WARNING)
+        return fault
+
+    return args, inject
+
+
+def check_heal(cluster: "Cluster", target=None):
+    service, pod = _target(cluster, target) if target is not None else (None, None)
+
+    def heal() -> int:
+        store, traffic = cluster.store, cluster.traffic
+        if service is None:
+            probes = set(store.broken_probes)
+            faults = set(traffic.faults)
+        elif pod is not None:
+            probes = {f for f in store.broken_probes if f[0] == pod.name}
+            faults = set()
+        else:
+            names = {service} | {p.name for p in store.pods_of(service)}
+            probes = {f for f in store.broken_probes if f[0] in names}
+            faults = {k for k in traffic.faults if k[0] == service}
+        services = sorted({s for s, _ in faults} | {
+            store.pods[name].service if name in store.pods else name for name, _ in probes}
+            & set(store.services))
+        for name in services:
+            traffic.flush(name)
+        store.broken_probes -= probes
+        for key in faults:
+            del traffic.faults[key]
+        for name in services:
+            traffic.flush(name)
+            _wake(cluster, name, pod if pod is not None and pod.service == name else None)
+            store.changed(name)
+        removed = len(probes) + len(faults)
+        what = (f"pod {pod.name}" if pod is not None else service) if target is not None \
+            else "the whole cluster"
+        cluster.log.emit(cluster.now, Reason.HEALED, service or "",
+                         f"Healed {what}: {removed} fault(s) removed",
+                         pod=pod.name if pod is not None else "")
+        return removed
+
+    return {**({"target": target} if target is not None else {})}, heal

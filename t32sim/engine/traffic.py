@@ -1,0 +1,601 @@
+"""Traffic: offered load, the CPU it causes, and the load balancer that routes requests.
+
+Two kinds of traffic flow through a service:
+
+* **Offered load** (``set_load``): a steady stream of ``rps`` requests per second, spread
+  over the Ready pods like the load balancer would spread them. It is a fluid: it costs
+  nothing per request, makes each pod busy (``CPU % = the pod's requests per second /
+  its capacity``), and is counted per revision so a canary analysis can measure its
+  error rate. ``set_load(cpu=80)`` means "80 % average utilisation at the current number
+  of Ready pods" and is turned into requests per second, so scaling out lowers CPU.
+* **Routed requests** (``request``, ``send``): one request at a time through the load
+  balancer, answered with the image's latency and error model (``Response``).
+
+Routing is two-level. The rollout controller says which *backends* a service has (all
+pods; or stable and canary with weights; or the active colour of a blue/green pair). A
+request picks a backend by **smooth weighted round robin** (nginx's algorithm), then a
+pod inside it by **round robin** over its Ready, non-terminating pods in name order.
+With no Ready pod behind the chosen backend the answer is a 503, not an exception.
+
+The decisions are pure functions at the top; ``Traffic`` and ``LoadBalancer`` hold the
+state (rates, counters, round-robin positions) and are driven by the cluster.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from t32sim.engine.commands import CommandError
+from t32sim.engine.events import Reason
+from t32sim.engine.images import resolve
+from t32sim.engine.store import Pod
+
+if TYPE_CHECKING:
+    from t32sim.engine.cluster import Cluster
+
+#: a request that reaches no pod is answered by the load balancer itself
+NO_ENDPOINT_STATUS = 503
+SERVER_ERROR_STATUS = 500
+OK_STATUS = 200
+#: a pod's CPU request in millicores: 100 % CPU = the image's ``capacity_rps``
+CPU_REQUEST_MILLI = 1000
+#: latency of one request varies uniformly between these fractions of its mean
+JITTER_LOW, JITTER_HIGH = 0.5, 1.5
+DEFAULT_CAPACITY_RPS = 100.0
+DEFAULT_LATENCY = 0.020
+MAX_RPS = 10_000_000
+MAX_CPU_PERCENT = 1000
+MAX_BATCH = 10_000_000
+
+
+# -- plain data ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Response:
+    """What one request got back: the pod that answered (None: no endpoint), its version,
+    the HTTP status and the latency in simulated seconds."""
+    pod: str | None
+    version: str | None
+    status: int
+    latency: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 500
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pod": self.pod, "version": self.version, "status": self.status,
+                "latency": self.latency}
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A row of the requests frame: ``count`` requests with the same outcome at ``time``
+    (1 for ``request``; ``send`` aggregates per pod and status, latency is then the mean)."""
+    time: float
+    service: str
+    path: str
+    pod: str | None
+    version: str | None
+    status: int
+    latency: float
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A group of pods that receives ``weight`` parts of a service's traffic.
+
+    ``hashes`` are the template hashes (ReplicaSets) it selects; None selects every pod.
+    """
+    name: str
+    weight: int
+    hashes: frozenset[str] | None = None
+
+    def selects(self, pod: Pod) -> bool:
+        return self.hashes is None or pod.template_hash in self.hashes
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Injected trouble for one service (or one version of it): extra errors and latency."""
+    error_rate: float = 0.0
+    latency: float = 0.0
+
+
+# -- pure decisions --------------------------------------------------------------------------
+
+def endpoints(pods: Iterable[Pod]) -> list[Pod]:
+    """The pods a Service sends traffic to: Ready and not terminating, in name order."""
+    return sorted((p for p in pods if p.ready and not p.terminating), key=lambda p: p.name)
+
+
+def smooth_weighted_pick(weights: Sequence[int], current: list[int]) -> int:
+    """nginx's smooth weighted round robin: add every weight to its running value, pick the
+    largest (the first on a tie), subtract the total from the winner. ``current`` is updated
+    in place; after ``sum(weights)`` picks it is back where it started."""
+    best = -1
+    for i, weight in enumerate(weights):
+        current[i] += weight
+        if best < 0 or current[i] > current[best]:
+            best = i
+    current[best] -= sum(weights)
+    return best
+
+
+def reduce_weights(weights: Sequence[int]) -> list[int]:
+    """Weights divided by their greatest common divisor (75/25 -> 3/1): same order, shorter
+    period."""
+    divisor = 0
+    for weight in weights:
+        divisor = math.gcd(divisor, weight)
+    return [w // divisor for w in weights] if divisor > 1 else list(weights)
+
+
+def round_robin_next(names: Sequence[str], last: str | None) -> int:
+    """Index of the first name after ``last`` in sorted ``names`` (wrapping around), so the
+    rotation survives pods joining and leaving."""
+    if last is not None:
+        for i, name in enumerate(names):
+            if name > last:
+                return i
+    return 0
+
+
+def round_robin_counts(names: Sequence[str], last: str | None, count: int
+                       ) -> tuple[dict[str, int], str | None]:
+    """How many of ``count`` round-robin picks each name gets, and the last name picked."""
+    if not names or count <= 0:
+        return {}, last
+    start = round_robin_next(names, last)
+    full, rest = divmod(count, len(names))
+    counts = {}
+    for offset in range(len(names)):
+        name = names[(start + offset) % len(names)]
+        counts[name] = full + (1 if offset < rest else 0)
+    return counts, names[(start + count - 1) % len(names)]
+
+
+def split_rate(rps: float, backends: Sequence[Backend], members: Mapping[str, Sequence[Pod]]
+               ) -> tuple[dict[str, float], float]:
+    """Requests per second reaching each pod, and the part that finds no pod (503s).
+
+    A backend gets ``rps * weight / total weight``, shared equally by its endpoints.
+    """
+    total = sum(b.weight for b in backends if b.weight > 0)
+    rates: dict[str, float] = {}
+    unserved = 0.0 if total else float(rps)
+    for backend in backends:
+        if backend.weight <= 0 or not total:
+            continue
+        share = rps * backend.weight / total
+        pods = members.get(backend.name, ())
+        if not pods:
+            unserved += share
+            continue
+        for pod in pods:
+            rates[pod.name] = rates.get(pod.name, 0.0) + share / len(pods)
+    return rates, unserved
+
+
+def rps_for_cpu(cpu_percent: float, capacities: Mapping[str, float],
+                shares: Mapping[str, float]) -> float:
+    """Offered rps that makes the *average* CPU of the pods in ``shares`` equal ``cpu_percent``.
+
+    ``shares[pod]`` is the fraction of the service's traffic the pod gets; a pod's CPU is
+    ``rps * share / capacity * 100``, so the average is linear in rps.
+    """
+    per_rps = sum(shares[p] / capacities[p] for p in shares) / len(shares) * 100.0
+    return cpu_percent / per_rps if per_rps else 0.0
+
+
+def combined_error_rate(*rates: float) -> float:
+    """Independent failure sources: 1 - (1 - a)(1 - b)..."""
+    ok = 1.0
+    for rate in rates:
+        ok *= 1.0 - min(max(rate, 0.0), 1.0)
+    return 1.0 - ok
+
+
+# -- the state -------------------------------------------------------------------------------
+
+@dataclass
+class _Flow:
+    """One service's offered load and what it caused so far."""
+    rps: float = 0.0
+    since: float = 0.0                                   # accounted up to here
+    pod_rates: dict[str, float] = field(default_factory=dict)
+    hash_rates: dict[str, tuple[float, float]] = field(default_factory=dict)  # rps, errors/s
+    unserved: float = 0.0
+    cpu: float = 0.0                                     # average % over Ready endpoints
+    totals: dict[str, list[float]] = field(default_factory=dict)   # hash -> [requests, errors]
+    unserved_total: float = 0.0
+
+
+class Traffic:
+    """Offered load per service, the CPU it causes per pod, and counters per revision."""
+
+    def __init__(self, cluster: "Cluster"):
+        self.cluster = cluster
+        self._flows: dict[str, _Flow] = {}
+        #: explicit requests per (service, template hash): [requests, errors]
+        self.routed: dict[tuple[str, str], list[int]] = {}
+        #: chaos: (service, version or None) -> Fault
+        self.faults: dict[tuple[str, str | None], Fault] = {}
+        cluster.store.watch(self.flush)
+
+    # -- what the cluster asks -----------------------------------------------------------
+
+    def offered_rps(self, service: str) -> float:
+        flow = self._flows.get(service)
+        return flow.rps if flow else 0.0
+
+    def cpu(self, service: str) -> float:
+        """Average CPU % of the service's Ready endpoints under the offered load."""
+        flow = self._flows.get(service)
+        return flow.cpu if flow else 0.0
+
+    def pod_cpu_milli(self, service: str) -> dict[str, int]:
+        """CPU use of each serving pod in millicores (a pod's request is 1000 m)."""
+        flow = self._flows.get(service)
+        if flow is None:
+            return {}
+        out = {}
+        for pod_name, rate in flow.pod_rates.items():
+            pod = self.cluster.store.pods.get(pod_name)
+            if pod is not None:
+                out[pod_name] = round(rate / self.capacity(pod) * CPU_REQUEST_MILLI)
+        return out
+
+    def totals(self, service: str, template_hash: str) -> tuple[float, float]:
+        """Requests and errors one revision has served so far: offered load plus routed
+        requests (the numbers a canary analysis looks at)."""
+        self.flush(service)
+        flow = self._flows.get(service)
+        fluid = flow.totals.get(template_hash, [0.0, 0.0]) if flow else [0.0, 0.0]
+        routed = self.routed.get((service, template_hash), [0, 0])
+        return fluid[0] + routed[0], fluid[1] + routed[1]
+
+    def rps_for_cpu(self, service: str, cpu_percent: float) -> float:
+        """The offered rps that puts the Ready endpoints at ``cpu_percent`` average CPU now
+        (with no Ready pod: the desired replicas of the current image)."""
+        state = self.cluster.store.services[service]
+        backends = self.cluster.rollouts.backends(service)
+        members = self.members(service, backends)
+        rates, _ = split_rate(1.0, backends, members)
+        if rates:
+            pods = {p.name: p for group in members.values() for p in group}
+            capacities = {name: self.capacity(pods[name]) for name in rates}
+            return rps_for_cpu(cpu_percent, capacities, rates)
+        replicas = state.spec.replicas
+        image = resolve(state.spec.image)
+        capacity = image.capacity_rps if image else DEFAULT_CAPACITY_RPS
+        return cpu_percent / 100.0 * replicas * capacity
+
+    def set_rps(self, service: str, rps: float) -> None:
+        self.flush(service)
+        self._flows.setdefault(service, _Flow(since=self.cluster.now)).rps = float(rps)
+        self.flush(service)
+
+    # -- the model -----------------------------------------------------------------------
+
+    def members(self, service: str, backends: Sequence[Backend]) -> dict[str, list[Pod]]:
+        """The endpoints behind each backend."""
+        ready = endpoints(self.cluster.store.pods_of(service))
+        return {b.name: [p for p in ready if b.selects(p)] for b in backends}
+
+    def capacity(self, pod: Pod) -> float:
+        rs = self._replicaset(pod)
+        image = resolve(rs.spec.image) if rs else None
+        return image.capacity_rps if image else DEFAULT_CAPACITY_RPS
+
+    def error_rate(self, pod: Pod) -> float:
+        rs = self._replicaset(pod)
+        image = resolve(rs.spec.image) if rs else None
+        return combined_error_rate(image.error_rate if image else 0.0,
+                                   *(f.error_rate for f in self._faults_for(pod)))
+
+    def mean_latency(self, pod: Pod, pod_rps: float | None = None) -> float:
+        """The pod's mean response time: the image's latency plus injected latency, slower
+        in proportion when the pod is over 100 % CPU."""
+        rs = self._replicaset(pod)
+        image = resolve(rs.spec.image) if rs else None
+        base = (image.latency if image else DEFAULT_LATENCY) + sum(
+            f.latency for f in self._faults_for(pod))
+        if pod_rps is None:
+            flow = self._flows.get(pod.service)
+            pod_rps = flow.pod_rates.get(pod.name, 0.0) if flow else 0.0
+        load = pod_rps / self.capacity(pod)
+        return base * max(1.0, load)
+
+    def flush(self, service: str) -> None:
+        """Account the load since the last change at the old rates, then recompute the rates
+        from the world as it is now. Called on every store change of the service."""
+        flow = self._flows.get(service)
+        if flow is None or service not in self.cluster.store.services:
+            return
+        now = self.cluster.now
+        elapsed = now - flow.since
+        if elapsed > 0:
+            for template_hash, (rps, errors) in flow.hash_rates.items():
+                total = flow.totals.setdefault(template_hash, [0.0, 0.0])
+                total[0] += rps * elapsed
+                total[1] += errors * elapsed
+            flow.unserved_total += flow.unserved * elapsed
+        flow.since = now
+        backends = self.cluster.rollouts.backends(service)
+        members = self.members(service, backends)
+        rates, unserved = split_rate(flow.rps, backends, members)
+        pods = {p.name: p for group in members.values() for p in group}
+        flow.pod_rates, flow.unserved = rates, unserved
+        hash_rates: dict[str, tuple[float, float]] = {}
+        for name, rate in rates.items():
+            pod = pods[name]
+            rps, errors = hash_rates.get(pod.template_hash, (0.0, 0.0))
+            hash_rates[pod.template_hash] = (rps + rate, errors + rate * self.error_rate(pod))
+        flow.hash_rates = hash_rates
+        ready = endpoints(self.cluster.store.pods_of(service))
+        flow.cpu = (sum(rates.get(p.name, 0.0) / self.capacity(p) for p in ready)
+                    / len(ready) * 100.0) if ready else 0.0
+
+    def _faults_for(self, pod: Pod) -> list[Fault]:
+        return [f for key in ((pod.service, None), (pod.service, pod.version))
+                if (f := self.faults.get(key)) is not None]
+
+    def _replicaset(self, pod: Pod):
+        state = self.cluster.store.services.get(pod.service)
+        return state.replicasets.get(pod.template_hash) if state else None
+
+
+class LoadBalancer:
+    """Routes requests: smooth weighted round robin over backends, round robin inside one."""
+
+    def __init__(self, cluster: "Cluster"):
+        self.cluster = cluster
+        self._signature: dict[str, tuple] = {}        # service -> ((name, weight), ...)
+        self._current: dict[str, list[int]] = {}      # service -> SWRR running values
+        self._last: dict[tuple[str, str], str] = {}   # (service, backend) -> last pod name
+        self._counts: dict[tuple[str, str, str, int], int] = {}
+        self._records: list[RequestRecord] = []
+        self._totals: dict[str, list[int]] = {}       # service -> [requests, errors]
+
+    # -- public --------------------------------------------------------------------------
+
+    def select(self, service: str) -> Pod | None:
+        """The pod the next request goes to (a copy), or None when none is Ready.
+
+        Choosing moves the round robin on, so it is a journaled command."""
+        return self.cluster._command("user", "select", service=service, count=1)
+
+    def counts(self) -> dict[tuple[str, str, str, int], int]:
+        """Routed requests by (service, pod, version, status code)."""
+        return dict(self._counts)
+
+    def records(self) -> list[RequestRecord]:
+        """Every routed request (``send`` batches as one row per pod and status)."""
+        return list(self._records)
+
+    def requests_total(self, service: str) -> tuple[int, int]:
+        """Routed requests and those answered with a 5xx, for one service."""
+        total = self._totals.get(service)
+        return (total[0], total[1]) if total else (0, 0)
+
+    # -- used by the cluster's commands -----------------------------------------------------
+
+    def pick(self, service: str) -> Pod | None:
+        """Choose the next pod (the round robin moves on)."""
+        backends, members = self._routing(service)
+        if not backends:
+            return None
+        index = smooth_weighted_pick([b.weight for b in backends], self._current[service])
+        backend = backends[index]
+        pods = members[backend.name]
+        if not pods:
+            return None
+        names = [p.name for p in pods]
+        chosen = pods[round_robin_next(names, self._last.get((service, backend.name)))]
+        self._last[(service, backend.name)] = chosen.name
+        return chosen
+
+    def pick_many(self, service: str, count: int) -> tuple[dict[str, int], int, dict[str, Pod]]:
+        """``count`` picks at once: requests per pod name, requests with no endpoint, and the
+        pods by name. Exactly what ``count`` calls of ``pick`` would have chosen."""
+        backends, members = self._routing(service)
+        if not backends:
+            return {}, count, {}
+        weights = [b.weight for b in backends]
+        period = sum(weights)
+        full, rest = divmod(count, period)
+        per_backend = [w * full for w in weights]
+        current = self._current[service]
+        for _ in range(rest):
+            per_backend[smooth_weighted_pick(weights, current)] += 1
+        per_pod: dict[str, int] = {}
+        pods_by_name: dict[str, Pod] = {}
+        unserved = 0
+        for backend, picks in zip(backends, per_backend):
+            pods = members[backend.name]
+            if not pods:
+                unserved += picks
+                continue
+            key = (service, backend.name)
+            counts, last = round_robin_counts([p.name for p in pods], self._last.get(key), picks)
+            if last is not None and picks:
+                self._last[key] = last
+            for pod in pods:
+                pods_by_name[pod.name] = pod
+                if counts.get(pod.name):
+                    per_pod[pod.name] = per_pod.get(pod.name, 0) + counts[pod.name]
+        return per_pod, unserved, pods_by_name
+
+    def record(self, record: RequestRecord) -> None:
+        self._records.append(record)
+        key = (record.service, record.pod or "", record.version or "", record.status)
+        self._counts[key] = self._counts.get(key, 0) + record.count
+        total = self._totals.setdefault(record.service, [0, 0])
+        total[0] += record.count
+        if record.status >= 500:
+            total[1] += record.count
+
+    def frame(self):
+        """The requests as a pandas DataFrame (one row per ``request``, per pod and status
+        for a ``send`` batch)."""
+        import pandas as pd
+
+        columns = ["time", "service", "path", "pod", "version", "status", "latency", "count"]
+        rows = [(r.time, r.service, r.path, r.pod, r.version, r.status, r.latency, r.count)
+                for r in self._records]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype({"time": "float64", "service": "string", "path": "string",
+                             "pod": "string", "version": "string", "status": "int64",
+                             "latency": "float64", "count": "int64"})
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _routing(self, service: str) -> tuple[list[Backend], dict[str, list[Pod]]]:
+        backends = [b for b in self.cluster.rollouts.backends(service) if b.weight > 0]
+        weights = reduce_weights([b.weight for b in backends])
+        backends = [Backend(b.name, w, b.hashes) for b, w in zip(backends, weights)]
+        signature = tuple((b.name, b.weight) for b in backends)
+        if self._signature.get(service) != signature:
+            self._signature[service] = signature
+            self._current[service] = [0] * len(backends)
+        return backends, self.cluster.traffic.members(service, backends)
+
+
+# -- commands (checked, journaled and applied by the Cluster) --------------------------------
+
+def check_number(name: str, value: Any, low: float, high: float) -> float:
+    """``value`` as a finite float in ``low..high`` or a CommandError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not low <= value <= high:
+        raise CommandError(f"{name}: expected a number {low:g}..{high:g}, got {value!r}",
+                           field=name)
+    return value
+
+
+def check_count(value: Any, high: int = MAX_BATCH) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise CommandError(f"count: expected an integer 1..{high}, got {value!r}", field="count")
+    return value
+
+
+def check_path(path: Any) -> str:
+    if not isinstance(path, str) or not path.startswith("/") or len(path) > 2048:
+        raise CommandError(f"path: expected an HTTP path starting with '/', got {path!r}",
+                           field="path")
+    return path
+
+
+def check_set_load(cluster: "Cluster", service, cpu=None, rps=None):
+    """``set_load``: exactly one of ``cpu`` (average % at the current Ready pods) or ``rps``."""
+    cluster._state(service)
+    if (cpu is None) == (rps is None):
+        raise CommandError("set_load: give exactly one of cpu or rps", field="cpu")
+    if cpu is not None:
+        cpu = check_number("cpu", cpu, 0, MAX_CPU_PERCENT)
+        if cpu and not cluster.traffic.rps_for_cpu(service, cpu):
+            raise CommandError(f"cpu: {service} has no pods to measure {cpu:g} % against; "
+                               "give rps instead", field="cpu")
+        args = {"service": service, "cpu": cpu}
+    else:
+        args = {"service": service, "rps": check_number("rps", rps, 0, MAX_RPS)}
+
+    def set_load() -> float:
+        traffic = cluster.traffic
+        target = traffic.rps_for_cpu(service, cpu) if cpu is not None else float(rps)
+        traffic.set_rps(service, target)
+        ready = len(endpoints(cluster.store.pods_of(service)))
+        how = (f"{cpu:g} % average CPU on {ready} Ready pod(s)" if cpu is not None
+               else f"{traffic.cpu(service):.1f} % average CPU on {ready} Ready pod(s)")
+        cluster.log.emit(cluster.now, Reason.LOAD_SET, service,
+                         f"Offered load on {service}: {target:g} rps ({how})",
+                         rps=target, cpu=traffic.cpu(service))
+        return target
+
+    return args, set_load
+
+
+def _answer(cluster: "Cluster", service: str, path: str, pod: Pod | None) -> Response:
+    """One request's outcome, drawn from ``cluster.rng``: errors, then latency."""
+    if pod is None:
+        response = Response(None, None, NO_ENDPOINT_STATUS, 0.0)
+    else:
+        traffic, rng = cluster.traffic, cluster.rng
+        rate = traffic.error_rate(pod)
+        status = SERVER_ERROR_STATUS if rate > 0 and rng.random() < rate else OK_STATUS
+        jitter = JITTER_LOW + (JITTER_HIGH - JITTER_LOW) * rng.random()
+        response = Response(pod.name, pod.version, status, traffic.mean_latency(pod) * jitter)
+    _count(cluster, service, path, pod, response.status, response.latency, 1)
+    return response
+
+
+def _count(cluster: "Cluster", service: str, path: str, pod: Pod | None, status: int,
+           latency: float, count: int) -> None:
+    cluster.lb.record(RequestRecord(cluster.now, service, path, pod.name if pod else None,
+                                    pod.version if pod else None, status, latency, count))
+    if pod is not None:
+        routed = cluster.traffic.routed.setdefault((service, pod.template_hash), [0, 0])
+        routed[0] += count
+        if status >= 500:
+            routed[1] += count
+
+
+def check_request(cluster: "Cluster", service, path="/", count=1):
+    """``request``: ``count`` requests one by one (each its own error and latency draw)."""
+    cluster._state(service)
+    path, count = check_path(path), check_count(count)
+
+    def request() -> Response:
+        response = None
+        for _ in range(count):
+            response = _answer(cluster, service, path, cluster.lb.pick(service))
+        return response
+
+    return {"service": service, "path": path, "count": count}, request
+
+
+def check_send(cluster: "Cluster", service, count=1, path="/"):
+    """``send``: ``count`` requests at once, the fast way: the same pods as ``count``
+    requests, one error draw per request, and each pod's mean latency."""
+    cluster._state(service)
+    path, count = check_path(path), check_count(count)
+
+    def send() -> dict[str, Any]:
+        per_pod, unserved, pods = cluster.lb.pick_many(service, count)
+        rng, traffic = cluster.rng, cluster.traffic
+        by_version: dict[str, int] = {}
+        errors = unserved
+        for name, n in per_pod.items():
+            pod = pods[name]
+            rate = traffic.error_rate(pod)
+            failed = sum(1 for _ in range(n) if rng.random() < rate) if rate > 0 else 0
+            latency = traffic.mean_latency(pod)
+            if n - failed:
+                _count(cluster, service, path, pod, OK_STATUS, latency, n - failed)
+            if failed:
+                _count(cluster, service, path, pod, SERVER_ERROR_STATUS, latency, failed)
+            errors += failed
+            by_version[pod.version] = by_version.get(pod.version, 0) + n
+        if unserved:
+            _count(cluster, service, path, None, NO_ENDPOINT_STATUS, 0.0, unserved)
+        return {"requests": count, "errors": errors, "unserved": unserved,
+                "by_version": dict(sorted(by_version.items())),
+                "by_pod": dict(sorted(per_pod.items()))}
+
+    return {"service": service, "count": count, "path": path}, send
+
+
+def check_select(cluster: "Cluster", service, count=1):
+    """``select``: move the round robin on ``count`` times; return the last pod (a copy)."""
+    cluster._state(service)
+    count = check_count(count)
+
+    def select() -> Pod | None:
+        pod = None
+        for _ in range(count):
+            pod = cluster.lb.pick(service)
+        return replace(pod) if pod is not None else None
+
+    return {"service": service, "count": count}, select
