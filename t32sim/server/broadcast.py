@@ -20,7 +20,10 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import AsyncIterator, Callable
+
+from fastapi.sse import format_sse_event
 
 from t32sim.server.delta import diff
 
@@ -34,6 +37,11 @@ class Message:
     event: str
     data: str
     id: str
+
+    @cached_property
+    def wire(self) -> bytes:
+        """The message in the SSE wire format, encoded once for every client."""
+        return format_sse_event(data_str=self.data, event=self.event, id=self.id)
 
 
 @dataclass(eq=False)
@@ -165,8 +173,12 @@ class Hub:
                                            f"{self.epoch}-{self.seq}")
         return self._snapshot_cache
 
-    async def messages(self, sub: Subscriber) -> AsyncIterator[Message]:
-        """The subscriber's messages, in order, until it is dropped or the hub closes."""
+    async def messages(self, sub: Subscriber, idle: float | None = None
+                       ) -> AsyncIterator[Message | None]:
+        """The subscriber's messages, in order, until it is dropped or the hub closes.
+
+        With ``idle`` set, ``None`` is yielded after that many quiet seconds (a keep-alive).
+        """
         try:
             while not sub.closed:
                 if sub.needs_snapshot:
@@ -179,7 +191,10 @@ class Hub:
                     yield self._delivered(sub, sub.queue.popleft())
                 else:
                     sub.wakeup.clear()
-                    await sub.wakeup.wait()
+                    try:
+                        await asyncio.wait_for(sub.wakeup.wait(), idle)
+                    except asyncio.TimeoutError:
+                        yield None
         finally:
             self.unsubscribe(sub)
 

@@ -9,6 +9,7 @@ IFrame when it is the last expression of a cell.
 """
 from __future__ import annotations
 
+import asyncio
 import errno
 import html
 import socket
@@ -25,6 +26,9 @@ from t32sim.server.live import LiveCluster
 from t32sim.server.settings import ServerSettings
 
 __all__ = ["launch", "ServerHandle", "LiveServer", "bind_socket", "PortInUseError"]
+
+
+STREAM_GRACE = 0.2     # seconds SSE streams get to end by themselves on shutdown
 
 
 class PortInUseError(OSError):
@@ -44,14 +48,25 @@ class LiveServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.live.hub.close_all()
+        await asyncio.sleep(STREAM_GRACE)
+        for connection in list(self.server_state.connections):
+            cycle = getattr(connection, "cycle", None)
+            transport = getattr(connection, "transport", None)
+            if cycle is not None and not cycle.response_complete and transport is not None:
+                transport.abort()          # a stalled reader: its stream cannot end by itself
         await super().shutdown(sockets=sockets)
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A bound TCP socket (IPv4 or IPv6 by ``host``); ``PortInUseError`` if taken."""
+def bind_socket(host: str, port: int, send_buffer: int | None = None) -> socket.socket:
+    """A bound TCP socket (IPv4 or IPv6 by ``host``); ``PortInUseError`` if taken.
+
+    ``send_buffer`` sets ``SO_SNDBUF``, which accepted connections inherit.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if send_buffer is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     try:
         sock.bind((host, port))
     except OSError as error:
@@ -121,18 +136,19 @@ class ServerHandle:
 def launch(port: int = 0, host: str = "127.0.0.1", *, speed: float = 1.0,
            seed: int | None = None, apply: Iterable[str | Path] = (),
            db: str | Path | None = None, api_key: str | None = None, paused: bool = False,
-           tick: float = 0.1, log_level: str = "warning", timeout: float = 15.0
-           ) -> ServerHandle:
+           tick: float = 0.1, log_level: str = "warning", timeout: float = 15.0,
+           **more: Any) -> ServerHandle:
     """Start a live server in a background thread; returns once it answers requests.
 
+    ``more`` are further ``ServerSettings`` fields (``sse_queue``, ``sse_drop_after``...).
     Raises ``PortInUseError`` if ``port`` is taken, ``SpecError`` for a bad ``apply``
     file, and ``RuntimeError`` if the server does not come up within ``timeout`` s.
     """
     settings = ServerSettings(host=host, port=port, speed=speed, seed=seed,
                               apply=tuple(str(p) for p in apply),
                               db=Path(db) if db is not None else None, api_key=api_key,
-                              paused=paused, tick=tick)
-    sock = bind_socket(host, port)
+                              paused=paused, tick=tick, **more)
+    sock = bind_socket(host, port, settings.send_buffer)
     try:
         live = LiveCluster.open(settings)
     except BaseException:

@@ -36,6 +36,7 @@ class ServerSettings:
     sse_history: int = 64
     sse_drop_after: float = 10.0
     sse_recent_events: int = 200
+    send_buffer: int | None = None
     examples_dirs: tuple[Path, ...] = field(default_factory=tuple)
 
     def with_(self, **changes) -> "ServerSettings":
