@@ -1,0 +1,120 @@
+"""The dashboard in headless Chromium: apply, pods turn Ready, kill, see the event and recovery."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from t32sim.server import launch
+
+from .helpers import ROOT
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed")
+
+
+@pytest.fixture
+def server():
+    handle = launch(port=0, speed=15, seed=2)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def page(server):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        outside: list[str] = []
+        errors: list[str] = []
+
+        def only_local(route):
+            if route.request.url.startswith(server.url):
+                route.continue_()
+            else:                                   # the classroom has no internet
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_local)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        assert outside == [], f"requests that left the machine: {outside}"
+        assert errors == [], f"JavaScript errors: {errors}"
+        browser.close()
+
+
+def ready_tiles(page) -> int:
+    return page.locator('.pod[data-ready="true"]').count()
+
+
+def test_apply_see_ready_kill_and_recovery(server, page):
+    page.goto(server.url)
+    page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    page.select_option("#examples", "api-v1.yaml")
+    page.wait_for_function("document.querySelector('#yaml').value.includes('demo@v1')")
+    page.click("[data-testid=apply]")
+    page.wait_for_selector("[data-testid=toast][data-kind=ok]", timeout=5_000)
+    page.wait_for_function("document.querySelectorAll('.pod[data-ready=\"true\"]').length === 3",
+                           timeout=20_000)
+    card = page.locator('.svc[data-service="api"]')
+    assert card.locator('[data-f="ready"]').inner_text() == "3 / 3"
+
+    page.click("[data-testid=kill1-api]")
+    event = page.wait_for_selector(".event[data-reason=ChaosKill]", timeout=5_000)
+    assert "Chaos killed pod api-" in event.inner_text()
+    assert "creates a replacement" in event.inner_text()          # the explanation
+    killed = event.query_selector(".eobj").inner_text()
+    page.wait_for_function(
+        f"""() => !document.querySelector('.pod[data-pod="{killed}"]') &&
+                  document.querySelectorAll('.pod[data-ready="true"]').length === 3""",
+        timeout=30_000)
+    assert page.locator(".event[data-reason=SuccessfulCreate]").count() >= 4
+    assert card.locator('[data-f="ready"]').inner_text() == "3 / 3"
+
+    page.fill("#event-filter", "ChaosKill")
+    page.wait_for_function("document.querySelectorAll('#events .event').length === 1")
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.fill("#event-filter", "")
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+
+def test_bad_yaml_shows_the_error_with_its_field(server, page):
+    page.goto(server.url)
+    page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    page.fill("#yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec:\n"
+                       "  image: local://demo@v1\n  replicaz: 3\n")
+    page.click("[data-testid=apply]")
+    toast = page.wait_for_selector("[data-testid=toast][data-kind=error]", timeout=5_000)
+    assert "did you mean 'replicas'" in toast.inner_text()
+    assert "[spec.replicaz]" in toast.inner_text()
+
+
+def test_pause_and_speed_controls(server, page):
+    page.goto(server.url)
+    page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    page.click("[data-testid=pause]")
+    page.wait_for_function("document.querySelector('#pause').textContent.includes('Resume')")
+    frozen = page.inner_text("#sim-time")
+    page.click("button.speed[data-speed='5']")
+    page.wait_for_selector("button.speed.active[data-speed='5']")
+    assert page.inner_text("#sim-time") == frozen
+    assert server.live.pacer.paused and server.live.pacer.speed == 5.0
+
+
+def test_docs_work_offline(server, page):
+    page.goto(server.url + "docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)
+    assert page.locator(".opblock-summary-path", has_text="/chaos/kill").count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "docs.png"))
+
+
+def test_artifacts_folder_is_ignored_by_git():
+    assert "test-artifacts/" in Path(ROOT / ".gitignore").read_text().splitlines()
