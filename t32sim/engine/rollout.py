@@ -883,8 +883,12 @@ class RolloutController:
                     f"{show_rounding(spec.rollout.max_unavailable, spec.replicas, unavailable, False)}"
                     f": at most {spec.replicas + surge} pods, at least "
                     f"{spec.replicas - unavailable} available")
+            moves = [f"{'new' if key == current else 'old'} {count.name} "
+                     f"{counts[key].replicas} → {count.replicas}"
+                     for key, count in sorted(result.items(), key=lambda kv: kv[1].age_key)
+                     if count.replicas != counts[key].replicas]
             self.cluster.log.emit(now, Reason.ROLLING_UPDATE, spec.name,
-                                  rule + "; " + "; ".join(lines),
+                                  rule + "; " + ", ".join(moves),
                                   most=spec.replicas + surge,
                                   least=spec.replicas - unavailable)
         return {key: count.replicas for key, count in result.items()}

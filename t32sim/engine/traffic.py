@@ -23,6 +23,7 @@ state (rates, counters, round-robin positions) and are driven by the cluster.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -186,8 +187,8 @@ def rps_for_cpu(cpu_percent: float, capacities: Mapping[str, float],
     ``shares[pod]`` is the fraction of the service's traffic the pod gets; a pod's CPU is
     ``rps * share / capacity * 100``, so the average is linear in rps.
     """
-    per_rps = sum(shares[p] / capacities[p] for p in shares) / len(shares) * 100.0
-    return cpu_percent / per_rps if per_rps else 0.0
+    per_rps = sum(Fraction(shares[p]) / Fraction(capacities[p]) for p in shares)
+    return float(Fraction(cpu_percent) * len(shares) / (100 * per_rps)) if per_rps else 0.0
 
 
 def combined_error_rate(*rates: float) -> float:
@@ -263,11 +264,17 @@ class Traffic:
         state = self.cluster.store.services[service]
         backends = self.cluster.rollouts.backends(service)
         members = self.members(service, backends)
-        rates, _ = split_rate(1.0, backends, members)
-        if rates:
-            pods = {p.name: p for group in members.values() for p in group}
-            capacities = {name: self.capacity(pods[name]) for name in rates}
-            return rps_for_cpu(cpu_percent, capacities, rates)
+        total = sum(b.weight for b in backends if b.weight > 0)
+        shares: dict[str, Fraction] = {}
+        capacities: dict[str, float] = {}
+        for backend in backends:
+            pods = members[backend.name]
+            for pod in pods if backend.weight > 0 else ():
+                shares[pod.name] = shares.get(pod.name, 0) + Fraction(backend.weight,
+                                                                      total * len(pods))
+                capacities[pod.name] = self.capacity(pod)
+        if shares:
+            return rps_for_cpu(cpu_percent, capacities, shares)
         replicas = state.spec.replicas
         image = resolve(state.spec.image)
         capacity = image.capacity_rps if image else DEFAULT_CAPACITY_RPS

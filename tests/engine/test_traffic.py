@@ -1,0 +1,252 @@
+"""Traffic: smooth weighted round robin, offered load and CPU, requests and the 503 path."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+import t32sim as t3
+from t32sim.engine.traffic import (Backend, Response, combined_error_rate, reduce_weights,
+                                   round_robin_counts, round_robin_next, rps_for_cpu,
+                                   smooth_weighted_pick, split_rate)
+from t32sim.engine.store import Pod
+from t32sim.spec import CanaryStep, Probe, Rollout, Strategy
+
+PROBE = Probe(path="/healthz", initial_delay_seconds=1, period_seconds=2)
+
+
+def service(replicas=4, image="local://demo@v1", **kwargs) -> t3.ServiceSpec:
+    return t3.ServiceSpec(name="api", image=image, replicas=replicas, readiness_probe=PROBE,
+                          **kwargs)
+
+
+def ready_cluster(spec=None, until=10, seed=5) -> t3.Cluster:
+    c = t3.Cluster(seed=seed)
+    c.apply(spec or service())
+    c.run(until=until)
+    return c
+
+
+# -- pure decisions ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("weights, picks, expected", [
+    ([5, 1, 1], 7, [0, 0, 1, 0, 2, 0, 0]),          # nginx's own example: a a b a c a a
+    ([1, 1, 1, 1], 8, [0, 1, 2, 3, 0, 1, 2, 3]),    # equal weights: plain round robin
+    ([3, 1], 8, [0, 0, 1, 0, 0, 0, 1, 0]),          # 75/25: one in four to the second
+    ([1, 3], 4, [1, 0, 1, 1]),
+    ([100], 3, [0, 0, 0]),
+])
+def test_smooth_weighted_round_robin_sequences(weights, picks, expected):
+    current = [0] * len(weights)
+    assert [smooth_weighted_pick(weights, current) for _ in range(picks)] == expected
+
+
+def test_smooth_weighted_round_robin_returns_to_its_start_after_one_period():
+    weights, current = [5, 1, 1], [0, 0, 0]
+    for _ in range(sum(weights)):
+        smooth_weighted_pick(weights, current)
+    assert current == [0, 0, 0]
+
+
+@pytest.mark.parametrize("weights, expected", [
+    ([75, 25], [3, 1]), ([50, 50], [1, 1]), ([100], [1]), ([3, 7], [3, 7]), ([0, 40], [0, 1]),
+])
+def test_reduce_weights(weights, expected):
+    assert reduce_weights(weights) == expected
+
+
+@pytest.mark.parametrize("names, last, expected", [
+    (["a", "b", "c"], None, 0), (["a", "b", "c"], "a", 1), (["a", "b", "c"], "c", 0),
+    (["a", "c"], "b", 1),            # "b" left the endpoints: the rotation goes on with "c"
+    (["b", "c"], "a", 0),
+])
+def test_round_robin_next_survives_endpoint_changes(names, last, expected):
+    assert round_robin_next(names, last) == expected
+
+
+@pytest.mark.parametrize("last, count, expected, new_last", [
+    (None, 1000, {"a": 250, "b": 250, "c": 250, "d": 250}, "d"),
+    ("b", 6, {"c": 2, "d": 2, "a": 1, "b": 1}, "d"),
+    ("d", 3, {"a": 1, "b": 1, "c": 1, "d": 0}, "c"),
+])
+def test_round_robin_counts(last, count, expected, new_last):
+    assert round_robin_counts(["a", "b", "c", "d"], last, count) == (expected, new_last)
+
+
+def _pod(name, template_hash="h1"):
+    return Pod(name, "api", 1, "v1", template_hash, 0.0, ready=True)
+
+
+def test_split_rate_shares_by_weight_then_equally_and_counts_empty_backends_as_503():
+    members = {"stable": [_pod("s1"), _pod("s2"), _pod("s3")], "canary": [_pod("c1", "h2")]}
+    backends = [Backend("stable", 75, frozenset({"h1"})), Backend("canary", 25, frozenset({"h2"}))]
+    assert split_rate(120.0, backends, members) == ({"s1": 30.0, "s2": 30.0, "s3": 30.0,
+                                                     "c1": 30.0}, 0.0)
+    assert split_rate(120.0, backends, {"stable": members["stable"], "canary": []}) == (
+        {"s1": 30.0, "s2": 30.0, "s3": 30.0}, 30.0)
+    assert split_rate(50.0, [], {}) == ({}, 50.0)
+
+
+def test_rps_for_cpu_inverts_the_cpu_model():
+    # 3 pods of 100 rps capacity, equal shares: 80 % average = 240 rps
+    shares = {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}
+    assert rps_for_cpu(80, {"a": 100, "b": 100, "c": 100}, shares) == pytest.approx(240)
+    # a canary pod of capacity 120 taking 25 %: average CPU is linear in rps
+    shares = {"s": 0.75, "c": 0.25}
+    rps = rps_for_cpu(50, {"s": 100, "c": 120}, shares)
+    assert (rps * 0.75 / 100 + rps * 0.25 / 120) / 2 * 100 == pytest.approx(50)
+
+
+@pytest.mark.parametrize("rates, expected", [((0.0,), 0.0), ((0.3,), 0.3), ((0.3, 0.5), 0.65),
+                                             ((1.0, 0.2), 1.0), ((0.0, 0.0), 0.0)])
+def test_independent_error_sources_combine(rates, expected):
+    assert combined_error_rate(*rates) == pytest.approx(expected)
+
+
+# -- the load balancer in a cluster ---------------------------------------------------------------
+
+def test_round_robin_over_four_equal_pods_splits_1000_requests_250_each():
+    c = ready_cluster()
+    answers = [c.request("api") for _ in range(1000)]
+    per_pod: dict[str, int] = {}
+    for answer in answers:
+        per_pod[answer.pod] = per_pod.get(answer.pod, 0) + 1
+    assert sorted(per_pod.values()) == [250, 250, 250, 250]
+    names = sorted(per_pod)
+    assert [a.pod for a in answers[:8]] == names + names        # in name order, round and round
+    assert {a.status for a in answers} == {200} and {a.version for a in answers} == {"v1"}
+
+
+def test_a_25_percent_canary_weight_sends_exactly_one_in_four_to_the_canary():
+    steps = (CanaryStep(set_weight=25), CanaryStep(pause=True))
+    spec = service(rollout=Rollout(Strategy.CANARY, steps=steps))
+    c = ready_cluster(spec)
+    c.apply(dataclasses.replace(spec, image="local://demo@v2"))
+    c.run(until=30)
+    assert c.service("api").status.weight == 25
+    assert len(c.pods("api")) == 5                     # stable keeps 4, canary ceil(25% × 4) = 1
+    versions = [c.request("api").version for _ in range(1000)]
+    assert versions.count("v2") == 250
+    assert all(versions[i:i + 4].count("v2") == 1 for i in range(0, 1000, 4))
+    assert versions[:4] == ["v1", "v1", "v2", "v1"]    # smooth: stable, stable, canary, stable
+
+
+def test_send_routes_exactly_like_the_same_number_of_requests():
+    steps = (CanaryStep(set_weight=30), CanaryStep(pause=True))
+    spec = service(replicas=5, rollout=Rollout(Strategy.CANARY, steps=steps))
+    one_by_one, batch = ready_cluster(spec), ready_cluster(spec)
+    for c in (one_by_one, batch):
+        c.apply(dataclasses.replace(spec, image="local://demo@v2"))
+        c.run(until=30)
+        c.send("api", 3)                                # start mid-period
+    counts: dict[str, int] = {}
+    for _ in range(997):
+        pod = one_by_one.lb.select("api").name
+        counts[pod] = counts.get(pod, 0) + 1
+    summary = batch.send("api", 997)
+    assert summary["by_pod"] == dict(sorted(counts.items()))
+    assert summary["by_version"] == {"v1": 698, "v2": 299}
+    assert batch.lb.select("api").name == one_by_one.lb.select("api").name
+
+
+def test_no_ready_pod_is_a_503_response_not_an_exception():
+    c = ready_cluster(service(image="local://demo@never-ready"), until=30)
+    assert c.lb.select("api") is None
+    assert c.request("api", "/orders") == Response(None, None, 503, 0.0)
+    assert c.send("api", 10) == {"requests": 10, "errors": 10, "unserved": 10, "by_version": {},
+                                 "by_pod": {}}
+    frame = c.requests
+    assert list(frame["status"]) == [503, 503] and list(frame["count"]) == [1, 10]
+    assert c.lb.counts() == {("api", "", "", 503): 11}
+
+
+def test_readiness_decides_who_gets_traffic():
+    c = ready_cluster()
+    victim = sorted(p.name for p in c.pods("api"))[0]
+    c.break_probe(victim, "readiness")
+    c.run(until=15)            # probes at 11, 13, 15 fail: the third failure at 15 takes it out
+    assert not next(p for p in c.pods("api") if p.name == victim).ready
+    pods = {c.request("api").pod for _ in range(30)}
+    assert victim not in pods and len(pods) == 3
+    assert c.service("api").status.current == 4        # out of the load balancer, not restarted
+
+
+def test_set_load_cpu_means_average_utilisation_now_and_scaling_out_lowers_it():
+    c = ready_cluster(service(replicas=3))
+    assert c.set_load("api", cpu=80) == pytest.approx(240.0)     # 80 % of 3 × 100 rps
+    assert c.traffic.cpu("api") == pytest.approx(80.0)
+    assert c.traffic.pod_cpu_milli("api") == {p.name: 800 for p in c.pods("api")}
+    c.scale("api", replicas=4)
+    c.run(until=20)
+    assert c.traffic.offered_rps("api") == 240.0
+    assert c.traffic.cpu("api") == pytest.approx(60.0)           # 240 rps over 4 pods
+    c.set_load("api", rps=100)
+    assert c.traffic.cpu("api") == pytest.approx(25.0)
+    row = c.history[c.history.time == 20.0].iloc[0]
+    assert (row["rps"], row["cpu"]) == (240.0, 60.0)
+
+
+def test_set_load_before_any_pod_is_ready_uses_the_desired_replicas():
+    c = t3.Cluster(seed=1)
+    c.apply(service(replicas=2, image="local://demo@v2"))       # v2: 120 rps per pod
+    assert c.set_load("api", cpu=50) == pytest.approx(120.0)
+
+
+@pytest.mark.parametrize("args, field, text", [
+    ({}, "cpu", "exactly one of cpu or rps"),
+    ({"cpu": 50, "rps": 10}, "cpu", "exactly one of cpu or rps"),
+    ({"cpu": -1}, "cpu", "expected a number 0..1000, got -1"),
+    ({"cpu": True}, "cpu", "got True"),
+    ({"rps": "lots"}, "rps", "got 'lots'"),
+    ({"rps": float("nan")}, "rps", "got nan"),
+])
+def test_set_load_refuses_bad_arguments_and_changes_nothing(args, field, text):
+    c = ready_cluster()
+    before = len(c.journal)
+    with pytest.raises(t3.CommandError) as error:
+        c.set_load("api", **args)
+    assert error.value.field == field and text in str(error.value)
+    assert len(c.journal) == before
+
+
+def test_unknown_service_is_not_found_for_traffic_commands():
+    c = ready_cluster()
+    for call in (lambda: c.request("web"), lambda: c.send("web", 3), lambda: c.lb.select("web"),
+                 lambda: c.set_load("web", rps=1)):
+        with pytest.raises(t3.CommandError) as error:
+            call()
+        assert error.value.not_found and error.value.field == "service"
+    with pytest.raises(t3.CommandError) as error:
+        c.request("api", "no-slash")
+    assert error.value.field == "path"
+    with pytest.raises(t3.CommandError) as error:
+        c.send("api", 0)
+    assert error.value.field == "count"
+
+
+def test_errors_and_latency_follow_the_image_and_are_counted():
+    c = ready_cluster(service(image="local://demo@flaky"))
+    answers = [c.request("api") for _ in range(400)]
+    errors = sum(a.status == 500 for a in answers)
+    assert 0 < errors < 400 and {a.status for a in answers} == {200, 500}
+    assert all(0.010 <= a.latency <= 0.030 for a in answers)       # 20 ms ± 50 %
+    assert c.lb.requests_total("api") == (400, errors)
+    assert c.history.iloc[-1]["requests"] == 0                      # sampled before the requests
+    c.run_for(1)
+    assert (c.history.iloc[-1]["requests"], c.history.iloc[-1]["errors"]) == (400, errors)
+
+
+def test_requests_are_journaled_and_replay_reproduces_them():
+    c = ready_cluster(service(image="local://demo@flaky"))
+    c.set_load("api", cpu=150)                       # overloaded pods answer slower
+    answers = [c.request("api", "/a") for _ in range(20)]
+    c.send("api", 500, "/b")
+    c.run(until=20)
+    again = t3.replay(json.loads(json.dumps([cmd.to_dict() for cmd in c.journal])), seed=5)
+    assert again.requests.equals(c.requests)
+    assert json.dumps(again.snapshot()) == json.dumps(c.snapshot())
+    assert again.events.equals(c.events) and again.history.equals(c.history)
+    assert [cmd.verb for cmd in c.journal].count("request") == 20
+    assert answers[0].latency == pytest.approx(again.requests.iloc[0]["latency"])
+    assert min(a.latency for a in answers) >= 0.020 * 1.5 * 0.5   # 150 % CPU: 1.5 × slower
