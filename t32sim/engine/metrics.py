@@ -183,6 +183,15 @@ class ClusterCollector(Collector):
                      ["service"], rows["target"])
 
     def _traffic_metrics(self) -> Iterator[Metric]:
+        traffic = getattr(self.cluster, "traffic", None)
+        if traffic is not None and hasattr(traffic, "offered_rps") and hasattr(traffic, "cpu"):
+            names = list(self.cluster.store.services)
+            yield _gauge("service_offered_load_requests_per_second", "Offered load (set_load) "
+                         "in requests per second.", ["service"],
+                         [([s], float(traffic.offered_rps(s))) for s in names])
+            yield _gauge("service_cpu_utilization_ratio", "Average CPU utilisation of the Ready "
+                         "pods under the offered load (1.0 = 100 %).", ["service"],
+                         [([s], float(traffic.cpu(s)) / 100.0) for s in names])
         counts = _request_counts(self.cluster)
         if counts is not None:
             yield _counter("lb_requests", "Requests the load balancer routed, by pod, version "

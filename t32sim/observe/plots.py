@@ -196,8 +196,10 @@ def traffic_share(cluster: "Cluster", service: str | None = None, *, ax: Axes | 
     else:
         colours = [("#bbbbbb" if v == "no endpoint" else VERSION_COLOURS[i % len(VERSION_COLOURS)])
                    for i, v in enumerate(share.columns)]
-        ax.stackplot(share.index.to_numpy(dtype=float),
-                     *[share[v].to_numpy() * 100 for v in share.columns],
+        # steps drawn "post": repeat the last bin at its end so it has a width too
+        x = np.append(share.index.to_numpy(dtype=float), share.index[-1] + bin_seconds)
+        ax.stackplot(x, *[np.append(share[v].to_numpy(), share[v].iloc[-1]) * 100
+                          for v in share.columns],
                      labels=list(share.columns), colors=colours, step="post")
         ax.legend(loc="upper left", fontsize=8)
     ax.set_ylim(0, 100)

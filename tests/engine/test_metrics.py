@@ -131,3 +131,86 @@ def test_latency_histogram_buckets_are_cumulative():
     assert buckets["10.0"] == 4 and buckets["+Inf"] == 5
     assert list(buckets)[:-1] == [repr(float(b)) for b in LATENCY_BUCKETS]
     assert hist.sum == pytest.approx(20.344)
+
+
+# -- traffic, autoscaler, rollouts -----------------------------------------------------------
+
+AUTOSCALED = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
+              "spec": {"replicas": 3, "image": "local://demo@v1",
+                       "readinessProbe": {"httpGet": {"path": "/healthz"}, "periodSeconds": 2},
+                       "autoscale": {"targetCPU": 60, "min": 2, "max": 10}}}
+
+
+@pytest.fixture
+def loaded():
+    """An autoscaled service under 90 % CPU, with batched and single requests."""
+    c = t3.Cluster(seed=7)
+    c.apply(AUTOSCALED)
+    c.run(until=30)
+    c.set_load("api", cpu=90)
+    c.run(until=120)
+    for _ in range(5):
+        c.send("api", count=200)
+        c.run_for(5)
+    for _ in range(10):
+        c.request("api")
+    c.scale("api", replicas=0)          # some requests find no pod: 503s
+    c.run_for(1)
+    c.send("api", count=7)
+    return c
+
+
+def test_hpa_metrics_equal_the_autoscaler_status(loaded):
+    samples = scrape(loaded)
+    hpa = loaded.autoscaler.status("api")
+    assert hpa is not None and hpa.desired_replicas > 3
+    assert by(samples, "t32sim_hpa_current_replicas", "service") == {("api",): hpa.current_replicas}
+    assert by(samples, "t32sim_hpa_desired_replicas", "service") == {("api",): hpa.desired_replicas}
+    assert by(samples, "t32sim_hpa_cpu_utilization_ratio", "service") == \
+        {("api",): pytest.approx(hpa.current_cpu / 100)}
+    assert by(samples, "t32sim_hpa_target_cpu_utilization_ratio", "service") == {("api",): 0.6}
+    assert (by(samples, "t32sim_hpa_min_replicas", "service"),
+            by(samples, "t32sim_hpa_max_replicas", "service")) == ({("api",): 2.0}, {("api",): 10.0})
+    assert by(samples, "t32sim_service_offered_load_requests_per_second", "service") == \
+        {("api",): loaded.traffic.offered_rps("api")}
+
+
+def test_lb_requests_by_pod_version_and_code_equal_the_requests_frame(loaded):
+    samples = scrape(loaded)
+    frame = loaded.requests
+    expected = (frame.assign(pod=frame["pod"].fillna(""), version=frame["version"].fillna(""))
+                .groupby(["service", "pod", "version", "status"])["count"].sum())
+    got = by(samples, "t32sim_lb_requests_total", "service", "pod", "version", "code")
+    assert got == {(s, p, v, str(code)): float(n) for (s, p, v, code), n in expected.items()}
+    assert got[("api", "", "", "503")] == 7.0
+    assert sum(got.values()) == 1017.0
+
+
+def test_latency_histogram_in_simulated_seconds_equals_the_requests(loaded):
+    samples = scrape(loaded)
+    served = loaded.requests.dropna(subset=["pod"])
+    count = by(samples, "t32sim_request_duration_seconds_count", "service", "version")
+    total = by(samples, "t32sim_request_duration_seconds_sum", "service", "version")
+    assert count == {("api", "v1"): float(served["count"].sum())} == {("api", "v1"): 1010.0}
+    assert total[("api", "v1")] == pytest.approx((served["latency"] * served["count"]).sum())
+    buckets = by(samples, "t32sim_request_duration_seconds_bucket", "le")
+    for (bound,), cumulative in buckets.items():
+        limit = float("inf") if bound == "+Inf" else float(bound)
+        assert cumulative == served.loc[served["latency"] <= limit, "count"].sum(), bound
+
+
+def test_canary_weight_and_rollout_phase_follow_the_rollout(examples):
+    c = t3.Cluster(seed=7)
+    c.apply(examples / "api-v1.yaml")
+    c.run(until=30)
+    c.apply(examples / "api-canary.yaml")
+    seen = []
+    for t in range(31, 92, 3):
+        c.run(until=t)
+        samples = scrape(c)
+        status = c.service("api").status
+        weight = by(samples, "t32sim_rollout_canary_weight_ratio", "service")[("api",)]
+        phase = {p for (p,), v in by(samples, "t32sim_rollout_phase", "phase").items() if v}
+        assert weight == status.weight / 100 and phase == {status.phase.value}
+        seen.append((weight, status.phase.value))
+    assert (0.25, "Paused") in seen and (0.5, "Paused") in seen and seen[-1] == (0.0, "Healthy")

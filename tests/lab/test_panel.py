@@ -37,11 +37,9 @@ def test_a_whole_scenario_by_widgets(panel):
     panel.run_buttons["+5 s"].click()
     assert c.service("api").status.ready == 5
 
-    if hasattr(c, "set_load"):
-        panel.load.value = 80
-        assert c.journal[-1].verb == "set_load" and c.journal[-1].args["cpu"] == 80
-    else:
-        assert panel.load.disabled
+    panel.load.value = 80                         # 80 % CPU on the 5 Ready pods
+    assert c.journal[-1].verb == "set_load" and c.journal[-1].args == {"service": "api", "cpu": 80}
+    assert c.traffic.cpu("api") == pytest.approx(80)
 
     panel.kill_count.value = 2
     panel.kill_button.click()
@@ -50,8 +48,8 @@ def test_a_whole_scenario_by_widgets(panel):
     status = c.service("api").status
     assert (c.now, status.desired, status.ready) == (155.0, 5, 5)
 
-    verbs = [cmd.verb for cmd in c.journal if cmd.verb != "set_load"]
-    assert verbs == ["apply", "run", "scale", "run", "kill", "run"]
+    verbs = [cmd.verb for cmd in c.journal]
+    assert verbs == ["apply", "run", "scale", "run", "set_load", "kill", "run"]
     assert panel.status.value == ("<b>api</b> at t = 155 s: desired 5, ready 5, available 5, "
                                   "revision 1, <i>Healthy</i>")
     assert sorted(panel.table["pod"]) == sorted(p.name for p in c.pods("api"))
@@ -104,10 +102,29 @@ def test_a_panel_on_an_existing_cluster_and_its_display(examples):
     assert set(RUN_STEPS) == set(panel.run_buttons) and list(panel.view.options) == list(VIEWS)
 
 
-def test_a_view_that_does_not_apply_says_why(panel):
+def test_promote_and_undo_buttons_drive_a_canary(panel):
     panel.apply("api-v1")
-    if "cpu" in panel.cluster.history.columns:
-        pytest.skip("this engine has a load model")
-    panel.view.value = "CPU vs replicas"
-    assert panel.output.outputs[0]["output_type"] == "stream"
-    assert "no 'cpu' column" in panel.output.outputs[0]["text"]
+    panel.run_for(30)
+    panel.example.value = "api-canary"
+    panel.apply_button.click()
+    panel.run_for(8)                              # the canary's first pod is Ready at 36 s
+    c = panel.cluster
+    status = c.service("api").status
+    assert (status.phase.value, status.weight) == ("Paused", 25)
+    panel.promote_button.click()
+    assert c.journal[-1].verb == "promote" and panel.message == ""
+    panel.run_buttons["+2 min"].click()
+    assert {p.version for p in c.pods("api") if not p.terminating} == {"v2"}
+    panel.undo_button.click()
+    assert c.journal[-1].verb == "undo"
+    panel.run_buttons["+2 min"].click()
+    assert {p.version for p in c.pods("api") if not p.terminating} == {"v1"}
+    panel.view.value = "traffic share"
+    assert panel.figure.axes[0].get_title() == "Traffic share by version: api"
+
+
+def test_promote_with_nothing_to_promote_shows_why(panel):
+    panel.apply("api-v1")
+    panel.promote_button.click()
+    assert panel.message.startswith("promote: api uses BlueGreen, which has nothing to promote")
+    assert panel.cluster.journal[-1].verb == "apply"

@@ -75,11 +75,69 @@ def test_restarts_and_backoff_draws_each_restart_and_each_wait(scenario):
     assert [t.get_text() for t in ax.texts] == ["10 s", "20 s", "40 s"]
 
 
-def test_cpu_vs_replicas_needs_a_load_model(scenario):
-    if "cpu" in scenario.history.columns:
-        pytest.skip("this engine has a load model; see the traffic tests below")
-    with pytest.raises(ValueError, match="no 'cpu' column"):
-        plots.cpu_vs_replicas(scenario, "api")
+def test_cpu_vs_replicas_draws_cpu_the_target_and_the_replicas():
+    import t32sim as t3
+    c = t3.Cluster(seed=7)
+    c.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
+             "spec": {"replicas": 3, "image": "local://demo@v1",
+                      "readinessProbe": {"httpGet": {"path": "/healthz"}, "periodSeconds": 2},
+                      "autoscale": {"targetCPU": 60, "min": 2, "max": 10}}})
+    c.run(until=30)
+    c.set_load("api", cpu=90)
+    c.run(until=200)
+    figure = plots.cpu_vs_replicas(c, "api")
+    cpu_ax, replicas_ax = figure.axes
+    labelled(cpu_ax)
+    assert replicas_ax.get_ylabel() == "replicas"
+    history = frames.history(c, "api")
+    assert history["desired"].max() > 3                       # the HPA did scale out
+    cpu = lines_by_label(cpu_ax)
+    assert np.array_equal(cpu["CPU %"].get_ydata(), history["cpu"].to_numpy())
+    assert list(cpu["target 60 %"].get_ydata()) == [60, 60]
+    replicas = lines_by_label(replicas_ax)
+    for label, column in (("desired replicas", "desired"), ("ready replicas", "ready")):
+        assert np.array_equal(replicas[label].get_xdata(), history["time"].to_numpy())
+        assert np.array_equal(replicas[label].get_ydata(), history[column].to_numpy())
+    legend = [t.get_text() for t in cpu_ax.get_legend().get_texts()]
+    assert legend == ["CPU %", "target 60 %", "desired replicas", "ready replicas"]
+
+
+def test_cpu_vs_replicas_without_autoscaler_has_no_target_line(scenario):
+    ax = plots.cpu_vs_replicas(scenario, "api").axes[0]
+    assert set(lines_by_label(ax)) == {"CPU %"}
+
+
+def test_traffic_share_stacks_the_share_of_each_version_per_bin(examples):
+    import t32sim as t3
+    c = t3.Cluster(seed=7)
+    c.apply(examples / "api-v1.yaml")
+    c.run(until=30)
+    c.apply(examples / "api-canary.yaml")
+    for t in range(31, 70):
+        c.run(until=t)
+        c.send("api", count=20)
+    share = plots.traffic_share_frame(c, "api", bin_seconds=5)
+    requests = frames.requests(c, "api")
+    per_bin = requests.groupby([requests["time"] // 5 * 5, "version"])["count"].sum().unstack(
+        fill_value=0)
+    assert np.allclose(share.to_numpy(), (per_bin.T / per_bin.sum(axis=1)).T.to_numpy())
+    assert list(share.columns) == ["v1", "v2"] and share["v2"].iloc[0] == 0
+    assert share["v2"].iloc[-1] == 1.0
+
+    ax = labelled(plots.traffic_share(c, "api", bin_seconds=5).axes[0])
+    layers = ax.collections
+    assert [layer.get_label() for layer in layers] == ["v1", "v2"]
+    top = share.cumsum(axis=1) * 100
+    for layer, version in zip(layers, share.columns):
+        vertices = {tuple(np.round(v, 9)) for v in layer.get_paths()[0].vertices}
+        for start, height in top[version].items():
+            assert (start, round(height, 9)) in vertices and \
+                (start + 5, round(height, 9)) in vertices, (version, start)
+
+
+def test_traffic_share_without_requests_says_so(scenario):
+    ax = plots.traffic_share(scenario, "api").axes[0]
+    assert ax.texts[0].get_text().startswith("no requests yet")
 
 
 def test_plots_compose_into_one_figure_with_ax(scenario):
