@@ -5,6 +5,7 @@ import base64
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from typing import Callable, TypeVar
 
 import pytest
@@ -64,3 +65,23 @@ def add_viewer(config: MonitorConfig) -> None:
     from t32sim.auth import Role, UserStore, default_users_path
     UserStore(config.users_path or default_users_path(config.db)).set_user(
         "viewer", VIEWER_PASSWORD, Role.VIEWER)
+
+
+@contextmanager
+def serve(app, port: int | None = None):
+    """Run ``app`` under a real uvicorn server in a thread; stop it (and its lifespan) after."""
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, name="test-monitor-server", daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started or not thread.is_alive(), timeout=30, what="server start")
+        assert server.started, "the monitor server did not start"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        assert not thread.is_alive(), "the monitor server did not stop"
