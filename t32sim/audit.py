@@ -52,7 +52,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
 __all__ = [
     "AuditLog", "AuditRow", "AuditResult", "VerifyReport", "AuditKeyError",
@@ -347,7 +347,3 @@ class _Connection:
     def __exit__(self, *exc) -> None:
         self._conn.close()
 
-
-def iter_rows(log: AuditLog) -> Iterator[AuditRow]:
-    """All rows, oldest first (a convenience for notebooks and exports)."""
-    yield from log.rows(limit=None, newest_first=False)

@@ -235,3 +235,28 @@ def test_key_from_env_and_its_minimum_length(tmp_path, monkeypatch):
     monkeypatch.setenv("T32SIM_AUDIT_KEY", "short")
     with pytest.raises(AuditKeyError, match="^T32SIM_AUDIT_KEY: expected at least 16 bytes of secret, got 5$"):
         AuditLog(tmp_path / "x.db")
+
+
+def _record_from_another_process(path, key, n):
+    log = AuditLog(path, key=key)
+    for i in range(n):
+        log.record(f"proc-{os.getpid()}", "chaos.cpu", detail=str(i))
+
+
+def test_several_processes_share_one_chain(tmp_path):
+    """The monitor and the live server may write the same database from two processes."""
+    import multiprocessing
+
+    db = tmp_path / "audit.db"
+    AuditLog(db, key=KEY)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_record_from_another_process, args=(db, KEY, 25))
+               for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    log = AuditLog(db, key=KEY)
+    assert log.count() == 100 and len({r.who for r in log.rows(limit=None)}) == 4
+    assert log.verify().ok

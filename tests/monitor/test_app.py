@@ -257,3 +257,40 @@ def test_the_monitor_mounts_under_a_prefix(config_for):
             **ADMIN, "Origin": "http://testserver"})
         assert moved.json()["active"] == "v2"
     assert monitor.state.monitor.client is None               # closed by the lifespan
+
+
+# -- many admins at once, through a real server ------------------------------------------
+def test_200_concurrent_actions_over_http_are_all_audited(config_for):
+    import threading
+
+    import httpx
+
+    from tests.monitor.conftest import serve
+
+    app = create_monitor_app(config_for())
+    errors, statuses = [], []
+    with serve(app) as url:
+        start = threading.Barrier(20)
+
+        def admin_clicks(n):
+            try:
+                with httpx.Client(base_url=url, headers=ADMIN, trust_env=False, timeout=30) as http:
+                    start.wait()
+                    for i in range(10):
+                        to = ("v1", "v2", "v3")[(n + i) % 3]
+                        statuses.append(http.post("/api/failover", json={"to": to}).status_code)
+            except Exception as exc:      # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=admin_clicks, args=(n,)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert errors == [] and statuses == [200] * 200
+    rows = app.state.audit.rows(limit=None, newest_first=False)
+    assert len([r for r in rows if r.action == "failover.manual"]) == 200
+    assert [r.id for r in rows] == list(range(1, len(rows) + 1))
+    assert len(app.state.monitor.switches) == 100           # the newest 100 are kept in memory
+    report = app.state.audit.verify()
+    assert report.ok and report.rows == 202                  # + monitor.start and monitor.stop
