@@ -164,8 +164,12 @@ def default_key_path(db_path: str | os.PathLike) -> Path:
 
 def load_key(db_path: str | os.PathLike, key: bytes | str | None = None, *,
              key_path: str | os.PathLike | None = None,
-             env: Mapping[str, str] | None = None) -> bytes:
-    """The HMAC key: ``key``, else ``T32SIM_AUDIT_KEY``, else a 0600 key file (made on first use)."""
+             env: Mapping[str, str] | None = None, create: bool = True) -> bytes:
+    """The HMAC key: ``key``, else ``T32SIM_AUDIT_KEY``, else a 0600 key file.
+
+    The key file is made on first use unless ``create`` is false (a verifier
+    must never invent a key: it would call every existing row forged).
+    """
     if key is None:
         key = (os.environ if env is None else env).get(KEY_ENV) or None
         source = KEY_ENV
@@ -178,6 +182,11 @@ def load_key(db_path: str | os.PathLike, key: bytes | str | None = None, *,
                                 f"got {len(raw)}")
         return raw
     path = Path(key_path) if key_path is not None else default_key_path(db_path)
+    if not create:
+        if not path.exists():
+            raise AuditKeyError(f"{path}: no audit key file; set {KEY_ENV} or give the key file "
+                                f"that was used to write the log")
+        return _read_key_file(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -218,9 +227,9 @@ class AuditLog:
     def __init__(self, path: str | os.PathLike, key: bytes | str | None = None, *,
                  key_path: str | os.PathLike | None = None,
                  clock: Callable[[], datetime] | None = None,
-                 busy_timeout: float = 30.0):
+                 busy_timeout: float = 30.0, create_key: bool = True):
         self.path = Path(path)
-        self._key = load_key(self.path, key, key_path=key_path)
+        self._key = load_key(self.path, key, key_path=key_path, create=create_key)
         self._clock = clock or _utc_now
         self.busy_timeout = busy_timeout
         with self._connect() as conn:

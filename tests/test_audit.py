@@ -260,3 +260,10 @@ def test_several_processes_share_one_chain(tmp_path):
     log = AuditLog(db, key=KEY)
     assert log.count() == 100 and len({r.who for r in log.rows(limit=None)}) == 4
     assert log.verify().ok
+
+
+def test_a_verifier_never_invents_a_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("T32SIM_AUDIT_KEY", raising=False)
+    with pytest.raises(AuditKeyError, match=r"monitor.audit.key: no audit key file; set T32SIM_AUDIT_KEY"):
+        AuditLog(tmp_path / "monitor.db", create_key=False)
+    assert not (tmp_path / "monitor.audit.key").exists()

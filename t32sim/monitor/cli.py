@@ -184,7 +184,7 @@ def _open_log(db: Path):
     from t32sim.audit import AuditLog
     if not db.exists():
         raise FileNotFoundError(f"{db}: no such database")
-    return AuditLog(db)
+    return AuditLog(db, create_key=False)
 
 
 def cmd_audit_verify(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

@@ -201,3 +201,13 @@ def test_services_die_with_a_killed_monitor(monitor_process):
     monitor_process.proc.kill()
     monitor_process.proc.wait(10)
     wait_for(lambda: all(gone(pid) for pid in pids), timeout=10, what="orphans gone")
+
+
+def test_audit_verify_without_the_key_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("T32SIM_AUDIT_KEY", KEY)
+    db = tmp_path / "monitor.db"
+    AuditLog(db).record("admin", "reset")
+    monkeypatch.delenv("T32SIM_AUDIT_KEY")
+    assert run(cmd_audit_verify, "audit", "verify", "--db", str(db))[0] == 2
+    assert "no audit key file; set T32SIM_AUDIT_KEY" in capsys.readouterr().err
+    assert not (tmp_path / "monitor.audit.key").exists()
