@@ -4,9 +4,10 @@ prometheus_client registry exposing the same series, in one run.
 10 services x 100 Ready pods, with some load-balanced requests when the engine has a
 load balancer. The baseline is what an exporter would do with plain instruments:
 Gauge / Counter / Histogram objects already holding exactly the same samples, so only
-``generate_latest`` runs. t32sim's collector reads the store on every scrape, so it does
-more work; the target is under 20 ms per scrape. Prints the median of repeated scrapes
-for both, the sample count and the ratio.
+``generate_latest`` runs. t32sim's collector reads the whole cluster on every scrape and
+then writes the text format itself (byte-identical to ``generate_latest``, checked in
+tests/engine/test_metrics.py); the target is under 20 ms per scrape. Prints the median of
+repeated scrapes for both, the sample count and the ratio.
 
     .venv/bin/python benchmarks/metrics.py
 """

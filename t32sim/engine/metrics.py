@@ -1,18 +1,30 @@
-"""Prometheus metrics for one Cluster, read from the store at scrape time.
+"""Prometheus metrics for one Cluster, read from the cluster at scrape time.
 
-Every Cluster gets its own ``CollectorRegistry`` (never the process-global one), so
-two clusters in one process never collide. ``ClusterCollector.collect`` builds the
-metric families from the store, the event log, the alert manager and, where they
-exist, the autoscaler, load balancer and rollout controller. Names follow the
+Every Cluster gets its own ``ClusterRegistry`` (a ``prometheus_client.CollectorRegistry``,
+never the process-global one), so two clusters in one process never collide.
+``ClusterCollector`` reads the store, the event log, the alert manager, the autoscaler,
+the load balancer and the rollout controller into metric families. Names follow the
 Prometheus conventions: ``t32sim_`` prefix, base units (seconds, ratios 0..1) and
 ``_total`` on counters.
 
+Two ways out, with the same content:
+
+* ``registry.collect()`` yields ordinary ``prometheus_client`` families, for anything
+  that speaks to a registry (``generate_latest``, ``make_asgi_app``, a push gateway);
+* ``registry.text()`` (what ``Cluster.metrics_text`` returns) writes the text format
+  0.0.4 directly. It gives byte-for-byte what ``generate_latest`` gives (a test checks
+  this), several times faster, because it skips building a ``Sample`` object and
+  re-validating every label name for each of thousands of series.
+
 Scrape from the thread that runs the engine (the live server's loop): the collector
-reads the engine's objects without locks.
+reads the engine's objects without locks. Counters fed by logs (events, request
+latencies) are kept incrementally, so a scrape costs what changed since the last one.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from prometheus_client import generate_latest
 from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
@@ -20,13 +32,14 @@ from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from t32sim.engine.alerts import Health, health_of
-from t32sim.engine.status import Phase
+from t32sim.engine.status import Phase, ServiceStatus
 from t32sim.engine.store import PodPhase
 
 if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
 
-__all__ = ["PREFIX", "LATENCY_BUCKETS", "ClusterCollector", "cluster_registry", "exposition"]
+__all__ = ["PREFIX", "LATENCY_BUCKETS", "Family", "ClusterCollector", "ClusterRegistry",
+           "cluster_registry", "exposition", "format_text", "go_float"]
 
 PREFIX = "t32sim_"
 #: request latency buckets in simulated seconds (Prometheus' defaults)
@@ -34,6 +47,32 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2
                    7.5, 10.0)
 _PHASES = tuple(PodPhase)
 _ROLLOUT_PHASES = tuple(Phase)
+
+
+# -- families ------------------------------------------------------------------------------
+
+@dataclass
+class Family:
+    """One metric: ``rows`` are ``(label values, value)``; for a histogram
+    ``(label values, [(le, cumulative count)], sum)``."""
+    name: str                      # with the prefix; counters without "_total"
+    kind: str                      # "gauge", "counter" or "histogram"
+    help: str
+    labels: tuple[str, ...]
+    rows: list = field(default_factory=list)
+
+    def to_metric(self) -> Metric:
+        """The same family as a ``prometheus_client`` object."""
+        if self.kind == "histogram":
+            metric = HistogramMetricFamily(self.name, self.help, labels=list(self.labels))
+            for values, buckets, total in self.rows:
+                metric.add_metric(list(values), buckets, total)
+            return metric
+        cls = GaugeMetricFamily if self.kind == "gauge" else CounterMetricFamily
+        metric = cls(self.name, self.help, labels=list(self.labels))
+        for values, value in self.rows:
+            metric.add_metric(list(values), value)
+        return metric
 
 
 class _LatencyHistogram:
@@ -55,14 +94,14 @@ class _LatencyHistogram:
 
     def buckets(self) -> list[tuple[str, float]]:
         total, rows = 0, []
-        for bound, count in zip(LATENCY_BUCKETS + (float("inf"),), self.counts):
+        for bound, count in zip(LATENCY_BUCKETS + (math.inf,), self.counts):
             total += count
-            rows.append(("+Inf" if bound == float("inf") else repr(float(bound)), total))
+            rows.append(("+Inf" if bound == math.inf else repr(float(bound)), total))
         return rows
 
 
 class ClusterCollector(Collector):
-    """Reads one cluster on every scrape. Counters fed by logs are kept incrementally."""
+    """Reads one cluster on every scrape."""
 
     def __init__(self, cluster: "Cluster"):
         self.cluster = cluster
@@ -75,30 +114,28 @@ class ClusterCollector(Collector):
         return []      # names are fixed by the prefix; nothing to check against
 
     def collect(self) -> Iterator[Metric]:
-        cluster = self.cluster
-        store = cluster.store
-        services = list(store.services)
-        yield _gauge("simulated_time_seconds", "Simulated seconds since the cluster was created.",
-                     [], [([], float(cluster.now))])
-        yield from self._service_metrics(services)
-        yield from self._pod_metrics(services)
-        yield self._events()
-        yield from self._alert_metrics(services)
-        yield from self._autoscaler_metrics(services)
-        yield from self._traffic_metrics()
-        yield from self._rollout_metrics(services)
+        for family in self.families():
+            yield family.to_metric()
 
-    # -- families ----------------------------------------------------------------------
-
-    def _service_metrics(self, services: list[str]) -> Iterator[Metric]:
+    def families(self) -> list[Family]:
+        """Every metric of the cluster as it is now."""
         cluster = self.cluster
-        rows = {key: [] for key in ("desired", "current", "ready", "available", "updated",
-                                    "revision", "up")}
-        for name in services:
-            status = cluster._status(name)
-            for key in ("desired", "current", "ready", "available", "updated", "revision"):
-                rows[key].append(([name], float(getattr(status, key))))
-            rows["up"].append(([name], float(health_of(status.ready, status.desired) is Health.UP)))
+        services = list(cluster.store.services)
+        statuses = {name: cluster._status(name) for name in services}
+        out = [_gauge("simulated_time_seconds", "Simulated seconds since the cluster was created.",
+                      (), [((), float(cluster.now))])]
+        out += self._service_metrics(statuses)
+        out += self._pod_metrics(services)
+        out.append(self._events())
+        out += self._alert_metrics(services)
+        out += self._autoscaler_metrics(services)
+        out += self._traffic_metrics(services)
+        out += self._rollout_metrics(statuses)
+        return out
+
+    # -- one group each ----------------------------------------------------------------
+
+    def _service_metrics(self, statuses: dict[str, ServiceStatus]) -> list[Family]:
         help_text = {
             "desired": "Replicas the service should have (spec.replicas).",
             "current": "Live (non-terminating) pods of the service.",
@@ -106,13 +143,17 @@ class ClusterCollector(Collector):
             "available": "Pods Ready for at least minReadySeconds.",
             "updated": "Live pods of the current revision.",
         }
-        for key, text in help_text.items():
-            yield _gauge(f"service_{key}_replicas", text, ["service"], rows[key])
-        yield _gauge("service_revision", "The current revision number of the service.",
-                     ["service"], rows["revision"])
-        yield _gauge("service_up", "1 when Ready >= desired > 0, else 0.", ["service"], rows["up"])
+        out = [_gauge(f"service_{key}_replicas", text, ("service",),
+                      [((name,), float(getattr(s, key))) for name, s in statuses.items()])
+               for key, text in help_text.items()]
+        out.append(_gauge("service_revision", "The current revision number of the service.",
+                          ("service",), [((n,), float(s.revision)) for n, s in statuses.items()]))
+        out.append(_gauge("service_up", "1 when Ready >= desired > 0, else 0.", ("service",),
+                          [((n,), float(health_of(s.ready, s.desired) is Health.UP))
+                           for n, s in statuses.items()]))
+        return out
 
-    def _pod_metrics(self, services: list[str]) -> Iterator[Metric]:
+    def _pod_metrics(self, services: list[str]) -> list[Family]:
         store = self.cluster.store
         phases, restarts, per_pod = [], [], []
         for name in services:
@@ -121,18 +162,20 @@ class ClusterCollector(Collector):
             for pod in store.pods_of(name):
                 counts[pod.phase] += 1
                 live_restarts += pod.restarts
-                per_pod.append(([name, pod.name, str(pod.revision), pod.version],
+                per_pod.append(((name, pod.name, str(pod.revision), pod.version),
                                 float(pod.restarts)))
-            phases.extend(([name, phase.value], float(count)) for phase, count in counts.items())
-            restarts.append(([name], float(live_restarts + store.restarts_of_removed.get(name, 0))))
-        yield _gauge("pods", "Pods by phase (the STATUS column of kubectl get pods).",
-                     ["service", "phase"], phases)
-        yield _counter("container_restarts", "Container restarts of the service's pods, "
-                       "including pods that are gone.", ["service"], restarts)
-        yield _counter("pod_container_restarts", "Container restarts of one live pod.",
-                       ["service", "pod", "revision", "version"], per_pod)
+            phases.extend(((name, phase.value), float(n)) for phase, n in counts.items())
+            restarts.append(((name,), float(live_restarts + store.restarts_of_removed.get(name, 0))))
+        return [
+            _gauge("pods", "Pods by phase (the STATUS column of kubectl get pods).",
+                   ("service", "phase"), phases),
+            _counter("container_restarts", "Container restarts of the service's pods, "
+                     "including pods that are gone.", ("service",), restarts),
+            _counter("pod_container_restarts", "Container restarts of one live pod.",
+                     ("service", "pod", "revision", "version"), per_pod),
+        ]
 
-    def _events(self) -> Metric:
+    def _events(self) -> Family:
         log = self.cluster.log
         counts = self._event_counts
         for event in log.since(self._events_seen):
@@ -140,76 +183,89 @@ class ClusterCollector(Collector):
             counts[key] = counts.get(key, 0) + 1
         self._events_seen = len(log)
         return _counter("events", "Events recorded, by service, level and reason.",
-                        ["service", "level", "reason"],
-                        [(list(key), float(n)) for key, n in sorted(counts.items())])
+                        ("service", "level", "reason"),
+                        [(key, float(n)) for key, n in sorted(counts.items())])
 
-    def _alert_metrics(self, services: list[str]) -> Iterator[Metric]:
+    def _alert_metrics(self, services: list[str]) -> list[Family]:
         manager = getattr(self.cluster, "alerts", None)
         if manager is None:
-            return
+            return []
         states, totals = [], {}
         for name in services:
             confirmed = manager.health(name)
-            states.extend(([name, h.value], float(confirmed is h)) for h in Health)
+            states.extend(((name, h.value), float(confirmed is h)) for h in Health)
         for alert in manager.alerts:
             key = (alert.service, alert.kind.value)
             totals[key] = totals.get(key, 0) + 1
-        yield _gauge("alert_state", "The alert manager's confirmed state of the service "
-                     "(1 for the current one of UP, DOWN, SCALED).", ["service", "state"], states)
-        yield _counter("alerts", "Alerts raised, by service and kind.", ["service", "kind"],
-                       [(list(k), float(n)) for k, n in sorted(totals.items())])
+        return [
+            _gauge("alert_state", "The alert manager's confirmed state of the service "
+                   "(1 for the current one of UP, DOWN, SCALED).", ("service", "state"), states),
+            _counter("alerts", "Alerts raised, by service and kind.", ("service", "kind"),
+                     [(k, float(n)) for k, n in sorted(totals.items())]),
+        ]
 
-    def _autoscaler_metrics(self, services: list[str]) -> Iterator[Metric]:
-        rows = {key: [] for key in ("current", "desired", "min", "max", "cpu", "target")}
+    def _autoscaler_metrics(self, services: list[str]) -> list[Family]:
+        autoscaler = getattr(self.cluster, "autoscaler", None)
+        if autoscaler is None:
+            return []
+        rows: dict[str, list] = {k: [] for k in ("current", "desired", "min", "max", "cpu", "target")}
         for name in services:
-            info = _hpa_info(self.cluster, name)
-            if info is None:
+            autoscale = self.cluster.store.services[name].spec.autoscale
+            if autoscale is None:
                 continue
-            for key in rows:
-                value = info.get(key)
-                if value is not None:
-                    rows[key].append(([name], float(value)))
-        if not any(rows.values()):
-            return
-        yield _gauge("hpa_current_replicas", "Replicas the autoscaler last saw.",
-                     ["service"], rows["current"])
-        yield _gauge("hpa_desired_replicas", "Replicas the autoscaler last asked for.",
-                     ["service"], rows["desired"])
-        yield _gauge("hpa_min_replicas", "The autoscaler's lower bound.", ["service"], rows["min"])
-        yield _gauge("hpa_max_replicas", "The autoscaler's upper bound.", ["service"], rows["max"])
-        yield _gauge("hpa_cpu_utilization_ratio", "Average CPU utilisation of the Ready pods "
-                     "(1.0 = 100 % of a pod's capacity).", ["service"], rows["cpu"])
-        yield _gauge("hpa_target_cpu_utilization_ratio", "The autoscaler's CPU target.",
-                     ["service"], rows["target"])
+            rows["min"].append(((name,), float(autoscale.min_replicas)))
+            rows["max"].append(((name,), float(autoscale.max_replicas)))
+            rows["target"].append(((name,), autoscale.target_cpu / 100.0))
+            status = autoscaler.status(name)       # None until its first sync
+            if status is not None:
+                rows["current"].append(((name,), float(status.current_replicas)))
+                rows["desired"].append(((name,), float(status.desired_replicas)))
+                if status.current_cpu is not None:
+                    rows["cpu"].append(((name,), status.current_cpu / 100.0))
+        return [
+            _gauge("hpa_current_replicas", "Replicas the autoscaler saw at its last sync.",
+                   ("service",), rows["current"]),
+            _gauge("hpa_desired_replicas", "Replicas the autoscaler asked for at its last sync.",
+                   ("service",), rows["desired"]),
+            _gauge("hpa_min_replicas", "The autoscaler's lower bound.", ("service",), rows["min"]),
+            _gauge("hpa_max_replicas", "The autoscaler's upper bound.", ("service",), rows["max"]),
+            _gauge("hpa_cpu_utilization_ratio", "Average CPU utilisation the autoscaler measured "
+                   "(1.0 = 100 % of a pod's request).", ("service",), rows["cpu"]),
+            _gauge("hpa_target_cpu_utilization_ratio", "The autoscaler's CPU target.",
+                   ("service",), rows["target"]),
+        ]
 
-    def _traffic_metrics(self) -> Iterator[Metric]:
-        traffic = getattr(self.cluster, "traffic", None)
-        if traffic is not None and hasattr(traffic, "offered_rps") and hasattr(traffic, "cpu"):
-            names = list(self.cluster.store.services)
-            yield _gauge("service_offered_load_requests_per_second", "Offered load (set_load) "
-                         "in requests per second.", ["service"],
-                         [([s], float(traffic.offered_rps(s))) for s in names])
-            yield _gauge("service_cpu_utilization_ratio", "Average CPU utilisation of the Ready "
-                         "pods under the offered load (1.0 = 100 %).", ["service"],
-                         [([s], float(traffic.cpu(s)) / 100.0) for s in names])
-        counts = _request_counts(self.cluster)
-        if counts is not None:
-            yield _counter("lb_requests", "Requests the load balancer routed, by pod, version "
-                           "and HTTP status code.", ["service", "pod", "version", "code"],
-                           [([s, p, v, str(c)], float(n)) for (s, p, v, c), n in sorted(counts.items())])
-        latencies = self._latencies()
-        if latencies is not None:
-            family = HistogramMetricFamily(PREFIX + "request_duration_seconds",
-                                           "Request latency in simulated seconds.",
-                                           labels=["service", "version"])
-            for (service, version), hist in sorted(latencies.items()):
-                family.add_metric([service, version], hist.buckets(), hist.sum)
-            yield family
+    def _traffic_metrics(self, services: list[str]) -> list[Family]:
+        cluster, out = self.cluster, []
+        traffic = getattr(cluster, "traffic", None)
+        if traffic is not None:
+            out.append(_gauge("service_offered_load_requests_per_second", "Offered load "
+                              "(set_load) in requests per second.", ("service",),
+                              [((s,), float(traffic.offered_rps(s))) for s in services]))
+            out.append(_gauge("service_cpu_utilization_ratio", "Average CPU utilisation of the "
+                              "Ready pods under the offered load (1.0 = 100 %).", ("service",),
+                              [((s,), float(traffic.cpu(s)) / 100.0) for s in services]))
+        lb = getattr(cluster, "lb", None)
+        if lb is None:
+            return out
+        out.append(_counter("lb_requests", "Requests the load balancer routed, by pod, version "
+                            "and HTTP status code (pod and version empty: no endpoint).",
+                            ("service", "pod", "version", "code"),
+                            [((s, p, v, str(c)), float(n))
+                             for (s, p, v, c), n in sorted(lb.counts().items())]))
+        histogram = Family(PREFIX + "request_duration_seconds", "histogram",
+                           "Latency of routed requests in simulated seconds.",
+                           ("service", "version"))
+        for (service, version), hist in sorted(self._latencies(lb).items()):
+            histogram.rows.append(((service, version), hist.buckets(), hist.sum))
+        out.append(histogram)
+        return out
 
-    def _latencies(self) -> dict[tuple[str, str], _LatencyHistogram] | None:
-        records = _request_records(self.cluster)
-        if records is None:
-            return None
+    def _latencies(self, lb) -> dict[tuple[str, str], _LatencyHistogram]:
+        # The record list only grows: read the new tail, not a copy of all of it.
+        records = getattr(lb, "_records", None)
+        if not isinstance(records, list):
+            records = lb.records()
         for record in records[self._requests_seen:]:
             if record.pod is None:
                 continue                    # answered by the load balancer itself (503)
@@ -217,113 +273,136 @@ class ClusterCollector(Collector):
             hist = self._latency.get(key)
             if hist is None:
                 hist = self._latency[key] = _LatencyHistogram()
-            # a batch of ``count`` requests is recorded with its mean latency
-            hist.observe(float(record.latency), int(getattr(record, "count", 1)))
+            # a ``send`` batch of ``count`` requests is recorded with its mean latency
+            hist.observe(float(record.latency), int(record.count))
         self._requests_seen = len(records)
         return self._latency
 
-    def _rollout_metrics(self, services: list[str]) -> Iterator[Metric]:
+    def _rollout_metrics(self, statuses: dict[str, ServiceStatus]) -> list[Family]:
+        rollouts = getattr(self.cluster, "rollouts", None)
         phases, weights = [], []
-        for name in services:
-            status = self.cluster._status(name)
-            phases.extend(([name, p.value], float(status.phase is p)) for p in _ROLLOUT_PHASES)
-            weight = _canary_weight(self.cluster, name)
+        for name, status in statuses.items():
+            phases.extend(((name, p.value), float(status.phase is p)) for p in _ROLLOUT_PHASES)
+            weight = rollouts.canary_weight(name) if rollouts is not None else None
             if weight is not None:
-                weights.append(([name], weight))
-        yield _gauge("rollout_phase", "1 for the service's current rollout phase.",
-                     ["service", "phase"], phases)
-        yield _gauge("rollout_canary_weight_ratio", "Share of traffic sent to the canary "
-                     "(0..1; 0 when no canary is running).", ["service"], weights)
+                weights.append(((name,), weight / 100.0))
+        return [
+            _gauge("rollout_phase", "1 for the service's current rollout phase.",
+                   ("service", "phase"), phases),
+            _gauge("rollout_canary_weight_ratio", "Share of requests sent to the canary of a "
+                   "Canary service (0..1; 0 when no canary is running).", ("service",), weights),
+        ]
 
 
-# -- helpers -------------------------------------------------------------------------------
-
-def _gauge(name: str, text: str, labels: list[str], rows) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(PREFIX + name, text, labels=labels)
-    for values, value in rows:
-        family.add_metric(values, value)
-    return family
+def _gauge(name: str, text: str, labels: tuple[str, ...], rows) -> Family:
+    return Family(PREFIX + name, "gauge", text, labels, list(rows))
 
 
-def _counter(name: str, text: str, labels: list[str], rows) -> CounterMetricFamily:
-    family = CounterMetricFamily(PREFIX + name, text, labels=labels)
-    for values, value in rows:
-        family.add_metric(values, value)
-    return family
+def _counter(name: str, text: str, labels: tuple[str, ...], rows) -> Family:
+    return Family(PREFIX + name, "counter", text, labels, list(rows))
 
 
-# The autoscaler, load balancer and rollout controller are read through these guards so
-# that metrics work with whichever of them a cluster has.
+# -- the text format 0.0.4 -----------------------------------------------------------------
 
-def _hpa_info(cluster: "Cluster", service: str) -> dict[str, Any] | None:
-    autoscaler = getattr(cluster, "autoscaler", None)
-    spec = cluster.store.services[service].spec
-    if autoscaler is None or spec.autoscale is None:
-        return None
-    info = {"min": spec.autoscale.min_replicas, "max": spec.autoscale.max_replicas,
-            "target": spec.autoscale.target_cpu / 100.0}
-    status = None
-    for attribute in ("status", "state"):
-        getter = getattr(autoscaler, attribute, None)
-        if callable(getter):
-            try:
-                status = getter(service)
-            except (KeyError, LookupError):
-                status = None
-            break
-    if status is not None:
-        for key, names in (("current", ("current_replicas", "current")),
-                           ("desired", ("desired_replicas", "desired")),
-                           ("cpu", ("current_cpu", "cpu"))):
-            for attr in names:
-                value = getattr(status, attr, None)
-                if value is not None:
-                    info[key] = value / 100.0 if key == "cpu" else value
-                    break
-    return info
+def go_float(value: float) -> str:
+    """A sample value as Prometheus (Go) writes it: ``3.0``, ``+Inf``, ``1.234567e+06``."""
+    value = float(value)
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "+Inf" if value > 0 else "-Inf"
+    text = repr(value)
+    dot = text.find(".")
+    if value > 0 and dot > 6:          # Go uses an exponent from 1e+07 on (>7 integer digits)
+        digits = text[:dot] + text[dot + 1:]
+        mantissa = (digits[0] + "." + digits[1:]).rstrip("0").rstrip(".")
+        return f"{mantissa}e+{dot - 1:02d}"
+    return text
 
 
-def _request_counts(cluster: "Cluster") -> dict[tuple[str, str, str, int], int] | None:
-    lb = getattr(cluster, "lb", None)
-    counts = getattr(lb, "counts", None) if lb is not None else None
-    if counts is None:
-        return None
-    return dict(counts() if callable(counts) else counts)
+def _label_value(text: str) -> str:
+    if "\\" in text or '"' in text or "\n" in text:
+        text = text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    return text
 
 
-def _request_records(cluster: "Cluster"):
-    """The load balancer's request records, without copying them when it can be avoided
-    (the list only grows, so the collector reads just the new tail each scrape)."""
-    lb = getattr(cluster, "lb", None)
-    if lb is None:
-        return None
-    records = getattr(lb, "_records", None)
-    if isinstance(records, list):
-        return records
-    records = getattr(lb, "records", None)
-    if records is None:
-        return None
-    return records() if callable(records) else records
+def _label_sets(names: tuple[str, ...], rows_values) -> list[str]:
+    """``{a="x",b="y"}`` per row, labels sorted by name as the exposition requires."""
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    heads = [f'{names[i]}="' for i in order]
+    out = []
+    for values in rows_values:
+        parts = [head + _label_value(values[i]) + '"' for head, i in zip(heads, order)]
+        out.append("{" + ",".join(parts) + "}" if parts else "")
+    return out
 
 
-def _canary_weight(cluster: "Cluster", service: str) -> float | None:
-    rollouts = getattr(cluster, "rollouts", None)
-    if rollouts is None:
-        return None
-    weight = getattr(rollouts, "canary_weight", None)
-    if not callable(weight):
-        return None
-    value = weight(service)
-    return None if value is None else float(value) / 100.0
+def format_text(families: Iterable[Family]) -> str:
+    """Families in the Prometheus text format 0.0.4 (what ``generate_latest`` writes)."""
+    lines: list[str] = []
+    for family in families:
+        name = family.name + ("_total" if family.kind == "counter" else "")
+        help_text = family.help.replace("\\", "\\\\").replace("\n", "\\n")
+        lines.append(f"# HELP {name} {help_text}\n# TYPE {name} {family.kind}\n")
+        if family.kind == "histogram":
+            _histogram_lines(family, lines)
+            continue
+        labels = _label_sets(family.labels, [values for values, _ in family.rows])
+        lines.extend(f"{name}{label} {go_float(value)}\n"
+                     for label, (_, value) in zip(labels, family.rows))
+    return "".join(lines)
 
 
-def cluster_registry(cluster: "Cluster") -> CollectorRegistry:
+def _histogram_lines(family: Family, lines: list[str]) -> None:
+    names = family.labels + ("le",)
+    for values, buckets, total in family.rows:
+        bucket_labels = _label_sets(names, [tuple(values) + (le,) for le, _ in buckets])
+        plain = _label_sets(family.labels, [values])[0]
+        lines.extend(f"{family.name}_bucket{label} {go_float(count)}\n"
+                     for label, (_, count) in zip(bucket_labels, buckets))
+        lines.append(f"{family.name}_count{plain} {go_float(buckets[-1][1])}\n")
+        lines.append(f"{family.name}_sum{plain} {go_float(total)}\n")
+
+
+# -- the registry --------------------------------------------------------------------------
+
+class ClusterRegistry(CollectorRegistry):
+    """A registry holding the cluster's collector (and whatever else is registered)."""
+
+    def __init__(self, cluster: "Cluster"):
+        super().__init__(auto_describe=False)
+        self.collector = ClusterCollector(cluster)
+        self._others: list[Collector] = []
+        super().register(self.collector)
+
+    def register(self, collector: Collector) -> None:
+        super().register(collector)
+        self._others.append(collector)
+
+    def unregister(self, collector: Collector) -> None:
+        super().unregister(collector)
+        if collector in self._others:
+            self._others.remove(collector)
+
+    def text(self) -> str:
+        """The exposition text: the fast writer for the cluster's own metrics, then
+        ``generate_latest`` for any other collector registered here."""
+        text = format_text(self.collector.families())
+        if self._others:
+            extra = CollectorRegistry(auto_describe=False)
+            for collector in self._others:
+                extra.register(collector)
+            text += generate_latest(extra).decode("utf-8")
+        return text
+
+
+def cluster_registry(cluster: "Cluster") -> ClusterRegistry:
     """A fresh registry holding one collector over ``cluster``."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(ClusterCollector(cluster))
-    return registry
+    return ClusterRegistry(cluster)
 
 
 def exposition(registry: CollectorRegistry) -> str:
     """The registry in the Prometheus text format (version 0.0.4)."""
+    if isinstance(registry, ClusterRegistry):
+        return registry.text()
     return generate_latest(registry).decode("utf-8")
