@@ -172,7 +172,8 @@ class Cluster:
 
     def promote(self, service: str, full: bool = False, *, actor: str = "user") -> str:
         """Let a paused Canary go on (``full``: skip all its steps) or switch a BlueGreen."""
-        return self._command(actor, "promote", service=service, **({"full": True} if full else {}))
+        return self._command(actor, "promote", service=service,
+                             **({"full": full} if full is not False else {}))
 
     def undo(self, service: str, to_revision: int | None = None, *, actor: str = "user") -> int:
         """Roll the previous (or the given) revision's template out again, under the service's

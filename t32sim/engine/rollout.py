@@ -611,7 +611,7 @@ class BlueGreenRollout:
         if not ready:
             self.ready_since = None
             deadline = obs.progress_since + obs.progress_deadline
-            if obs.now > deadline and not self.degraded:
+            if obs.now >= deadline and not self.degraded:
                 self.degraded = True
                 notes.append(Note(Reason.PROGRESS_DEADLINE_EXCEEDED,
                                   f"Preview {_rev(obs, self.preview)} has {preview.available} of "
@@ -620,7 +620,7 @@ class BlueGreenRollout:
                                   f"{_rev(obs, self.active)} keeps serving",
                                   level="Warning", facts={"deadline": obs.progress_deadline}))
             elif not self.degraded:
-                wakes.append(math.nextafter(deadline, math.inf))
+                wakes.append(deadline)
             return notes, wakes
         if self.ready_since is None:
             self.ready_since = obs.now
