@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import os
 import string
 from contextlib import asynccontextmanager
@@ -62,6 +63,7 @@ from t32sim.notify import EmailNotifier
 __all__ = ["create_monitor_app"]
 
 STATIC = resources.files("t32sim.monitor") / "static"
+log = logging.getLogger(__name__)
 
 
 # -- request bodies -----------------------------------------------------------------
@@ -226,6 +228,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         field = ".".join(loc) or None
         message = first.get("msg", "invalid request")
         return _problem(422, "invalid_parameter", f"{field}: {message}" if field else message, field)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception):
+        log.exception("t32sim monitor: %s %s failed", request.method, request.url.path)
+        return _problem(500, "internal_error", "the monitor could not complete this request; "
+                                               "its log has the details")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

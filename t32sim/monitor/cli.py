@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 __all__ = ["add_monitor_parser", "add_audit_parser", "cmd_monitor", "cmd_audit_verify",
-           "cmd_audit_show"]
+           "cmd_audit_show", "read_env_file"]
 
 
 def _ports(text: str) -> list[int]:
@@ -71,6 +71,9 @@ def add_monitor_parser(subparsers) -> argparse.ArgumentParser:
                    help="health-log rows kept (default: 10000)")
     p.add_argument("--trusted-origin", action="append", default=[], metavar="URL",
                    help="an extra Origin allowed to POST (e.g. behind a reverse proxy); repeatable")
+    p.add_argument("--env-file", type=Path, default=Path(".env"), metavar="PATH",
+                   help="KEY=VALUE settings such as T32SIM_SMTP_* (see .env.example); read when "
+                        "it exists; variables already set in the environment win (default: .env)")
     p.add_argument("--add-user", metavar="NAME",
                    help="add or update a user (password from T32SIM_NEW_USER_PASSWORD or a prompt) "
                         "and exit")
@@ -103,6 +106,33 @@ def add_audit_parser(subparsers) -> argparse.ArgumentParser:
 
 
 # -- handlers ----------------------------------------------------------------------------
+def read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=VALUE`` lines of a ``.env`` file (comments, blanks and ``export`` allowed).
+
+    Values may be quoted with ' or ". Nothing is executed or expanded. A file
+    that others may read is used, with a warning: it usually holds passwords.
+    """
+    values: dict[str, str] = {}
+    text = path.read_text(encoding="utf-8")
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key.replace("_", "").isalnum() or key[0].isdigit():
+            raise ValueError(f"{path}:{number}: expected KEY=VALUE, got {raw.strip()[:40]!r}")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        print(f"t32sim monitor: WARNING: {path} is readable by other users; it may hold "
+              f"passwords (chmod 600 {path})", file=sys.stderr)
+    return values
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -120,12 +150,19 @@ def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 2
     if args.add_user:
         return _add_user(args, out)
+    env = dict(os.environ)
+    if args.env_file.exists():
+        try:
+            env = {**read_env_file(args.env_file), **os.environ}
+        except ValueError as error:
+            print(f"t32sim monitor: {error}", file=sys.stderr)
+            return 2
     try:
         config = MonitorConfig.for_ports(
             dict(zip(("v1", "v2", "v3"), args.ports)), host=args.service_host, db=args.db,
             interval=args.interval, timeout=args.timeout, threshold=args.threshold,
             window=args.window, cooldown=args.cooldown, wrap=args.wrap, retention=args.retention,
-            spawn=args.spawn, trusted_origins=tuple(args.trusted_origin),
+            spawn=args.spawn, trusted_origins=tuple(args.trusted_origin), env=env,
             announce=lambda text: print(text, file=out, flush=True))
     except ValueError as error:
         print(f"t32sim monitor: {error}", file=sys.stderr)

@@ -294,3 +294,18 @@ def test_200_concurrent_actions_over_http_are_all_audited(config_for):
     assert len(app.state.monitor.switches) == 100           # the newest 100 are kept in memory
     report = app.state.audit.verify()
     assert report.ok and report.rows == 202                  # + monitor.start and monitor.stop
+
+
+def test_an_unexpected_failure_is_a_json_500_without_a_traceback(config_for):
+    app = create_monitor_app(config_for())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+    app.state.monitor.audit.rows = broken
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/audit", headers=ADMIN)
+    assert (response.status_code, response.json()) == (500, {
+        "error": "internal_error",
+        "detail": "the monitor could not complete this request; its log has the details",
+        "field": None})
+    assert "disk on fire" not in response.text

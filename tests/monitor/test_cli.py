@@ -122,7 +122,7 @@ class MonitorProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "t32sim.cli", "monitor", "--spawn", "--port", str(self.port),
              "--ports", ",".join(map(str, self.ports)), "--db", str(self.db), "--interval", "0.5"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.output: list[str] = []
@@ -211,3 +211,43 @@ def test_audit_verify_without_the_key_says_so(tmp_path, monkeypatch, capsys):
     assert run(cmd_audit_verify, "audit", "verify", "--db", str(db))[0] == 2
     assert "no audit key file; set T32SIM_AUDIT_KEY" in capsys.readouterr().err
     assert not (tmp_path / "monitor.audit.key").exists()
+
+
+def test_read_env_file(tmp_path, capsys):
+    path = tmp_path / ".env"
+    path.write_text("# comment\n\nT32SIM_SMTP_HOST=127.0.0.1\nexport T32SIM_SMTP_TO='ops@t32sim.test'\n"
+                    'T32SIM_SMTP_FROM="monitor@t32sim.test"\nEMPTY=\nT32SIM_X=a=b\n')
+    path.chmod(0o600)
+    from t32sim.monitor.cli import read_env_file
+    assert read_env_file(path) == {"T32SIM_SMTP_HOST": "127.0.0.1", "T32SIM_SMTP_TO": "ops@t32sim.test",
+                                   "T32SIM_SMTP_FROM": "monitor@t32sim.test", "EMPTY": "",
+                                   "T32SIM_X": "a=b"}
+    assert capsys.readouterr().err == ""
+    path.chmod(0o644)
+    read_env_file(path)
+    assert "is readable by other users" in capsys.readouterr().err
+    path.write_text("T32SIM_OK=1\n$(rm -rf /)\n")
+    with pytest.raises(ValueError, match=r"\.env:2: expected KEY=VALUE, got '\$\(rm -rf /\)'"):
+        read_env_file(path)
+
+
+def test_the_env_file_configures_the_monitor_and_the_environment_wins(tmp_path, monkeypatch):
+    import uvicorn
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: started.update(app=app, **kwargs))
+    env_file = tmp_path / "settings.env"
+    env_file.write_text("T32SIM_SMTP_HOST=127.0.0.1\nT32SIM_SMTP_TO=ops@t32sim.test\n"
+                        "T32SIM_SMTP_STARTTLS=false\nT32SIM_ADMIN_PASSWORD=from-the-file-1\n")
+    env_file.chmod(0o600)
+    monkeypatch.setenv("T32SIM_ADMIN_PASSWORD", "from-the-environment")
+    monkeypatch.setenv("T32SIM_AUDIT_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    code, out = run(cmd_monitor, "monitor", "--db", str(tmp_path / "m.db"), "--port", str(free_port()),
+                    "--env-file", str(env_file))
+    assert code == 0 and "dashboard on http://127.0.0.1:" in out
+    app = started["app"]
+    notifier = app.state.notifier
+    assert (notifier.host, notifier.recipients, notifier.starttls) == ("127.0.0.1", ("ops@t32sim.test",), False)
+    role, hashed = app.state.users.get("admin")
+    assert verify_password("from-the-environment", hashed)
+    notifier.close()
