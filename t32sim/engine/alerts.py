@@ -35,6 +35,7 @@ import queue
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
+from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Level, Reason
 
 if TYPE_CHECKING:
@@ -265,18 +266,34 @@ class AlertManager:
         self._subscribers.append(notifier)
         return lambda: self._subscribers.remove(notifier) if notifier in self._subscribers else None
 
-    def configure(self, **windows: float) -> AlertConfig:
-        """Change the windows (``grace_seconds=...``) for every service, now and later."""
-        values = {**self.config.__dict__, **windows}
-        unknown = sorted(set(windows) - set(self.config.__dict__))
-        if unknown:
-            raise ValueError(f"{unknown[0]}: not an alert setting "
-                             f"(expected one of {', '.join(self.config.__dict__)})")
-        self.config = AlertConfig(**values)
-        for tracker in self.trackers.values():
-            tracker.config = self.config
-        self._wake()
-        return self.config
+    def configure(self, *, actor: str = "user", **windows: float) -> AlertConfig:
+        """Change the windows (``grace_seconds=...``) for every service, now and later.
+
+        A journaled command (``configure_alerts``): the windows shape the event log, so a
+        replay must set them at the same moment.
+        """
+        return self.cluster._command(actor, "configure_alerts", **windows)
+
+    def check_configure(self, **windows: Any) -> tuple[dict[str, Any], Callable[[], AlertConfig]]:
+        """Check new windows; return their journal form and the action that sets them."""
+        fields = tuple(self.config.__dict__)
+        for name in windows:
+            if name not in fields:
+                raise CommandError(f"{name}: not an alert setting (expected one of "
+                                   f"{', '.join(fields)})", field=name)
+        try:
+            config = AlertConfig(**{**self.config.__dict__, **windows})
+        except ValueError as error:
+            raise CommandError(str(error), field=str(error).split(":")[0]) from None
+
+        def configure() -> AlertConfig:
+            self.config = config
+            for tracker in self.trackers.values():
+                tracker.config = config
+            self._wake()
+            return config
+
+        return {name: windows[name] for name in fields if name in windows}, configure
 
     def health(self, service: str) -> Health | None:
         """The confirmed state of ``service`` (None before its first confirmation)."""

@@ -420,6 +420,9 @@ class Cluster:
     def _check_heal(self, **args):
         return chaos.check_heal(self, **args)
 
+    def _check_configure_alerts(self, **windows):
+        return self.alerts.check_configure(**windows)
+
     def _emit(self, reason: Reason, service: str, message: str, **kwargs) -> None:
         self.log.emit(self.now, reason, service, message, **kwargs)
 
