@@ -144,7 +144,11 @@ class EmailNotifier:
 
     # -- the caller's side: never blocks, never raises ------------------------------
     def send(self, notification: Notification) -> bool:
-        """Queue ``notification``; False (and ``on_error``) if the queue is full or closed."""
+        """Queue ``notification``; False (and ``on_error``) if the queue is full or closed.
+
+        Any object with ``kind``, ``subject`` and ``body`` will do, e.g. the engine's
+        ``Alert``, so ``cluster.alerts.subscribe(notifier.send)`` works as is.
+        """
         if self._closed:
             self._report(notification, RuntimeError("notifier is closed"))
             return False
@@ -206,7 +210,7 @@ class EmailNotifier:
         message["To"] = ", ".join(self.recipients)
         message["Date"] = formatdate(localtime=False, usegmt=True)
         message["Message-ID"] = make_msgid(domain="t32sim.local")
-        message["X-T32sim-Kind"] = notification.kind.value
+        message["X-T32sim-Kind"] = str(getattr(notification.kind, "value", notification.kind))
         message.set_content(notification.body)
         return message
 
