@@ -102,7 +102,7 @@ class ControlPanel:
             self.status.value = (f"<b>{service}</b> at t = {cluster.now:g} s: "
                                  f"desired {status.desired}, ready {status.ready}, "
                                  f"available {status.available}, revision {status.revision}, "
-                                 f"<i>{status.phase.value}</i>")
+                                 f"<i>{status.phase.value}</i>{_load_text(cluster, service)}")
             self._sync_sliders()
             try:
                 self.figure = VIEWS[self.view.value](cluster, service)
@@ -227,6 +227,14 @@ class ControlPanel:
             f"{_escape(e.message)} <i style='color:#555'>{_escape(e.explain)}</i></li>"
             for e in rows)
         return f"<ul style='margin:0;font-size:90%'>{items}</ul>" if items else ""
+
+
+def _load_text(cluster: Cluster, service: str) -> str:
+    """", load 270 rps, CPU 54 %" when the service has offered load."""
+    traffic = getattr(cluster, "traffic", None)
+    if traffic is None or not traffic.offered_rps(service):
+        return ""
+    return f", load {traffic.offered_rps(service):g} rps, CPU {traffic.cpu(service):.0f} %"
 
 
 def _text(message: str) -> dict[str, Any]:

@@ -22,8 +22,9 @@ RESTART_COLUMNS = {"service": "string", "pod": "string", "revision": "int64", "r
 POD_COLUMNS = {"service": "string", "pod": "string", "revision": "int64", "version": "string",
                "phase": "string", "ready": "bool", "restarts": "int64", "created_at": "float64",
                "started_at": "float64", "deleted_at": "float64", "gone": "bool"}
-REQUEST_COLUMNS = {"time": "float64", "service": "string", "pod": "string",
-                   "version": "string", "status": "int64", "latency": "float64"}
+REQUEST_COLUMNS = {"time": "float64", "service": "string", "path": "string", "pod": "string",
+                   "version": "string", "status": "int64", "latency": "float64",
+                   "count": "int64"}
 
 
 def events(cluster: "Cluster", *, service: str | None = None, pod: str | None = None,
@@ -52,18 +53,14 @@ def history(cluster: "Cluster", service: str | None = None) -> pd.DataFrame:
 
 
 def requests(cluster: "Cluster", service: str | None = None) -> pd.DataFrame:
-    """Requests routed by the load balancer: time, service, pod, version, status, latency.
-
-    Empty (with the same columns) when the cluster has no load balancer or no requests.
-    """
+    """Requests routed by the load balancer: time, service, path, pod, version, status,
+    latency and count (a ``send`` batch is one row per pod and status, with the mean
+    latency). ``pod`` and ``version`` are missing (NA) for a 503 that found no pod."""
     source = getattr(cluster, "requests", None)
-    frame = None
-    if source is not None:
-        frame = source() if callable(source) else source
-    if not isinstance(frame, pd.DataFrame) or frame.empty:
+    frame = source() if callable(source) else source
+    if not isinstance(frame, pd.DataFrame):
         frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in REQUEST_COLUMNS.items()})
-    else:
-        frame = frame.astype({c: t for c, t in REQUEST_COLUMNS.items() if c in frame.columns})
+    frame = frame.astype({c: t for c, t in REQUEST_COLUMNS.items() if c in frame.columns})
     if service is not None:
         frame = frame[frame["service"] == service].reset_index(drop=True)
     return frame

@@ -51,7 +51,7 @@ def test_a_whole_scenario_by_widgets(panel):
     verbs = [cmd.verb for cmd in c.journal]
     assert verbs == ["apply", "run", "scale", "run", "set_load", "kill", "run"]
     assert panel.status.value == ("<b>api</b> at t = 155 s: desired 5, ready 5, available 5, "
-                                  "revision 1, <i>Healthy</i>")
+                                  "revision 1, <i>Healthy</i>, load 400 rps, CPU 80 %")
     assert sorted(panel.table["pod"]) == sorted(p.name for p in c.pods("api"))
     assert shown(panel) == [["image/png", "text/plain"], ["text/html", "text/plain"]]
     png = base64.b64decode(panel.output.outputs[0]["data"]["image/png"])

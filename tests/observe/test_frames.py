@@ -42,9 +42,19 @@ def test_intervals_and_restarts_are_typed_and_agree_with_the_pods(scenario):
     assert len(restarts) == scenario.pods("web")[0].restarts
 
 
-def test_requests_frame_has_its_columns_even_without_traffic(scenario):
+def test_requests_frame_has_its_typed_columns_with_or_without_requests(scenario):
+    empty = frames.requests(scenario, "api")
+    assert empty.empty and dict(empty.dtypes.astype(str)) == frames.REQUEST_COLUMNS
+    scenario.send("api", count=9)
+    scenario.request("api")
+    scenario.scale("api", replicas=0)
+    scenario.run_for(1)
+    scenario.send("api", count=2)
     data = frames.requests(scenario, "api")
-    assert {"time", "service", "pod", "version", "status", "latency"} <= set(data.columns)
+    assert dict(data.dtypes.astype(str)) == frames.REQUEST_COLUMNS
+    assert data["count"].sum() == 12 and data["status"].tolist()[-1] == 503
+    assert data["pod"].isna().tolist() == [False] * (len(data) - 1) + [True]
+    assert frames.requests(scenario, "web").empty
 
 
 def test_alerts_frame(examples):
