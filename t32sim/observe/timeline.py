@@ -8,7 +8,7 @@ the events, which a student can check line by line against ``c.events``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable
 
 from t32sim.engine.events import Event, Reason
 
@@ -129,7 +129,3 @@ def pod_restarts(events: Iterable[Event]) -> list[Restart]:
                 out.append(Restart(event.service, event.pod, count, exited_at, event.time, cause))
     return out
 
-
-def revisions_of(pods: Mapping[str, object]) -> dict[str, tuple[int, str, float]]:
-    """pod name -> (revision, version, created_at) from the store's pod archive."""
-    return {name: (pod.revision, pod.version, pod.created_at) for name, pod in pods.items()}
