@@ -16,23 +16,18 @@ from .helpers import canonical, spec_yaml
 CLIENTS = 50
 
 
-async def read_stream(base_url: str, log: list, stop: asyncio.Event) -> None:
-    """Collect ``(event, id, data, received_at)`` from /events until ``stop`` is set."""
+async def read_stream(base_url: str, log: list) -> None:
+    """Collect ``(event, id, raw data, received_at)`` from /events until cancelled."""
     async with httpx.AsyncClient(base_url=base_url, timeout=None) as client:
         async with client.stream("GET", "/events") as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             fields: dict[str, str] = {}
-            lines = response.aiter_lines()
-            while not stop.is_set():
-                try:
-                    line = await asyncio.wait_for(lines.__anext__(), 0.2)
-                except asyncio.TimeoutError:
-                    continue
+            async for line in response.aiter_lines():
                 if line == "":
-                    if "data" in fields:
-                        log.append((fields.get("event"), fields.get("id"),
-                                    json.loads(fields["data"]), time.monotonic()))
+                    if "data" in fields:           # parsed later: keep the reader cheap
+                        log.append((fields.get("event"), fields.get("id"), fields["data"],
+                                    time.monotonic()))
                     fields = {}
                 elif not line.startswith(":"):
                     name, _, value = line.partition(":")
@@ -79,9 +74,8 @@ async def _scenario(server) -> None:
 
     hub.publish = timed_publish
     http = httpx.AsyncClient(base_url=server.url, timeout=10)
-    stop = asyncio.Event()
     logs: list[list] = [[] for _ in range(CLIENTS)]
-    readers = [asyncio.create_task(read_stream(server.url, log, stop)) for log in logs]
+    readers = [asyncio.create_task(read_stream(server.url, log)) for log in logs]
     stalled = None
     try:
         await until(lambda: all(logs), 20, "every client's snapshot")
@@ -100,18 +94,20 @@ async def _scenario(server) -> None:
         # let the pacer publish the paused state, then note the last update
         await until(lambda: server.live.hub.server.get("paused") is True, 5, "paused publish")
         final = server.live.hub.seq
-        await until(lambda: all(log and log[-1][2]["seq"] >= final for log in logs), 10,
+        await until(lambda: all(log and log[-1][1].endswith(f"-{final}") for log in logs), 10,
                     "every client to get the last update")
         stats = server.live.hub.stats()
         truth = (await http.get("/state")).json()
     finally:
-        stop.set()
+        for reader in readers:
+            reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
         await http.aclose()
         if stalled is not None:
             stalled.close()
 
     assert final > 30
+    logs = [[(e, i, json.loads(d), r) for e, i, d, r in log] for log in logs]
     for log in logs:
         events = [e for e, *_ in log]
         seqs = [d["seq"] for _, _, d, _ in log]
@@ -126,6 +122,8 @@ async def _scenario(server) -> None:
     p99 = lags[int(len(lags) * 0.99)]
     print(f"{len(lags)} deliveries: p50 {lags[len(lags) // 2] * 1000:.1f} ms, "
           f"p99 {p99 * 1000:.1f} ms, max {lags[-1] * 1000:.1f} ms; hub {stats}")
-    assert p99 < 0.5 and lags[-1] < 1.0
+    # A server that waited for the stalled reader would hold every update back until it
+    # was dropped (drop_after = 2 s); the readers share this process, so allow some noise.
+    assert p99 < 1.0 and lags[-1] < 1.5
     # the stalled client was skipped ahead or dropped; the others never were
     assert stats["skipped"] + stats["dropped"] >= 1, stats
