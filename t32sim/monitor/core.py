@@ -100,7 +100,8 @@ class Monitor:
     async def stop(self) -> None:
         """Stop checking, stop spawned services, close the client. Safe to call twice."""
         if self._task is not None:
-            self._task.cancel()
+            async with self._lock:             # never cancel a round halfway through a failover
+                self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
