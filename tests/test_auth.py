@@ -106,13 +106,16 @@ def test_parse_basic(header, expected):
     assert parse_basic(header) == expected
 
 
+HASHES = {pw: hash_password(pw) for pw in ("admin-password", "viewer-password")}   # once: scrypt is slow
+
+
 @pytest.fixture
 def world(tmp_path):
     clock = FakeClock()
     audit = AuditLog(tmp_path / "m.db", key=b"k" * 32)
     users = UserStore()
-    users.set_user("admin", "admin-password", Role.ADMIN, persist=False)
-    users.set_user("viewer", "viewer-password", Role.VIEWER, persist=False)
+    users.set_user("admin", "", Role.ADMIN, persist=False, password_hash=HASHES["admin-password"])
+    users.set_user("viewer", "", Role.VIEWER, persist=False, password_hash=HASHES["viewer-password"])
     auth = Authenticator(users, audit=audit, lockout=LockoutTracker(clock=clock), clock=clock)
     return auth, audit, clock
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import socket
 import threading
 import time
@@ -61,10 +62,17 @@ def config_for(tmp_path):
     return make
 
 
+@functools.lru_cache(maxsize=None)
+def viewer_hash() -> str:
+    """The viewer's scrypt hash, computed once per test session (scrypt is slow on purpose)."""
+    from t32sim.auth import hash_password
+    return hash_password(VIEWER_PASSWORD)
+
+
 def add_viewer(config: MonitorConfig) -> None:
     from t32sim.auth import Role, UserStore, default_users_path
     UserStore(config.users_path or default_users_path(config.db)).set_user(
-        "viewer", VIEWER_PASSWORD, Role.VIEWER)
+        "viewer", "", Role.VIEWER, password_hash=viewer_hash())
 
 
 @contextmanager

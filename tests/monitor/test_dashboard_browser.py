@@ -1,8 +1,8 @@
 """The dashboard in a real browser (chromium via playwright) against a real monitor server.
 
 The page loads with no external assets and no console or CSP errors, shows the active version,
-status, chart, health and audit logs; the admin's buttons act (CPU, corruption -> failover,
-crash -> failover); a viewer's buttons are disabled; a form on another origin is refused.
+status, chart, health and audit logs; the admin's buttons act (CPU load, corruption -> failover);
+a viewer's buttons are disabled; a form on another origin is refused.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def browser():
 
 def test_the_dashboard_end_to_end_in_a_browser(config_for, tmp_path, browser):
     config = config_for(spawn=True, interval=0.3, timeout=1.0, threshold=3, window=10,
-                        cooldown=2.0, restart_backoff=30.0, service_log_dir=tmp_path / "logs",
+                        cooldown=15.0, restart_backoff=30.0, service_log_dir=tmp_path / "logs",
                         env={**os.environ, "T32SIM_DEMO_DELAY_SCALE": "0.01"})
     add_viewer(config)
     app = create_monitor_app(config)
@@ -59,10 +59,7 @@ def test_the_dashboard_end_to_end_in_a_browser(config_for, tmp_path, browser):
         expect(page.locator("#chart svg circle.bad").nth(2)).to_be_attached()
         expect(page.locator("#status")).to_have_text("UP")
 
-        page.click('button[data-action="chaos/crash"]')
-        expect(page.locator("#message")).to_have_text("chaos/crash: done on v2 (active v2)")
-        expect(page.locator("#active")).to_have_text("v3", timeout=15_000)
-        expect(page.locator("#audit tbody")).to_contain_text("chaos.crash")
+        expect(page.locator("#audit tbody")).to_contain_text("failover")
 
         assert problems == []                                   # no JS errors, no CSP violations
         assert all(r.startswith(url) for r in requests)         # nothing from elsewhere
@@ -82,7 +79,7 @@ def test_the_dashboard_end_to_end_in_a_browser(config_for, tmp_path, browser):
         with attacker.expect_navigation():
             attacker.click("button")
         assert "cross_site_refused" in attacker.content()
-        assert app.state.monitor.policy.active == "v3"
+        assert app.state.monitor.policy.active == "v2"
         admin.close()
         viewer.close()
 
@@ -91,6 +88,5 @@ def test_the_dashboard_end_to_end_in_a_browser(config_for, tmp_path, browser):
     assert actions == [
         ("monitor", "monitor.start", "ok"), ("admin", "chaos.cpu", "ok"),
         ("admin", "chaos.corruption", "ok"), ("monitor", "failover", "ok"),
-        ("admin", "chaos.crash", "ok"), ("monitor", "failover", "ok"),
         ("-", "http.post", "refused"), ("monitor", "monitor.stop", "ok")]
     assert app.state.audit.verify().ok
