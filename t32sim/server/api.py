@@ -14,10 +14,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from t32sim.server.bodies import parse_spec_body, read_body
 from t32sim.server.errors import ApiError
-from t32sim.server.live import LiveCluster
+from t32sim.server.live import LiveCluster, engine_journal
 from t32sim.server.metrics import metrics_text
 from t32sim.server.pacer import MAX_SPEED, MIN_SPEED
-from t32sim.server.security import Caller, require_caller
+from t32sim.server.security import Caller, actor_of, require_caller, source_of
 
 __all__ = ["router"]
 
@@ -40,18 +40,12 @@ def get_live(request: Request) -> LiveCluster:
 Live = Annotated[LiveCluster, Depends(get_live)]
 
 
-def _engine_has(live: LiveCluster, method: str, what: str) -> None:
-    if not callable(getattr(live.cluster, method, None)):
-        raise ApiError(501, "not_implemented", f"This build of the engine has no {what} yet.",
-                       None)
-
-
 # ---- reading --------------------------------------------------------------------------
 @router.get("/healthz", tags=["server"], summary="Liveness and pacing status")
 async def healthz(live: Live) -> dict[str, Any]:
     return {"ok": True, "time": live.cluster.now, "seed": live.cluster.seed,
             **live.server_info(), "services": len(live.cluster.services()),
-            "journal": len(live.cluster.journal), "resumed": live.resumed_commands,
+            "journal": len(engine_journal(live.cluster)), "resumed": live.resumed_commands,
             "sse": live.hub.stats()}
 
 
@@ -126,17 +120,17 @@ async def load(live: Live, caller: Mutating, service: Service,
                ) -> dict[str, Any]:
     if (cpu is None) == (rps is None):
         raise ApiError(422, "invalid_parameter", "Give exactly one of cpu or rps.", "cpu")
-    _engine_has(live, "set_load", "load model")
     args = {"service": service, **({"cpu": cpu} if cpu is not None else {"rps": rps})}
     live.command("set_load", args, actor=caller.actor, source=caller.source)
     return {"ok": True, "service": service, **args, "time": live.cluster.now}
 
 
-@router.post("/promote", tags=["commands"], summary="Promote a paused rollout")
-async def promote(live: Live, caller: Mutating, service: Service) -> dict[str, Any]:
-    _engine_has(live, "promote", "rollouts")
-    result = live.command("promote", {"service": service}, actor=caller.actor,
-                          source=caller.source)
+@router.post("/promote", tags=["commands"],
+             summary="Promote a paused Canary (full: skip all steps) or switch a BlueGreen")
+async def promote(live: Live, caller: Mutating, service: Service,
+                  full: Annotated[bool, Query()] = False) -> dict[str, Any]:
+    args: dict[str, Any] = {"service": service, **({"full": True} if full else {})}
+    result = live.command("promote", args, actor=caller.actor, source=caller.source)
     return {"ok": True, "service": service, "result": _plain(result), "time": live.cluster.now}
 
 
@@ -144,12 +138,23 @@ async def promote(live: Live, caller: Mutating, service: Service) -> dict[str, A
 async def undo(live: Live, caller: Mutating, service: Service,
                to_revision: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
                ) -> dict[str, Any]:
-    _engine_has(live, "undo", "rollouts")
     args: dict[str, Any] = {"service": service}
     if to_revision is not None:
         args["to_revision"] = to_revision
     result = live.command("undo", args, actor=caller.actor, source=caller.source)
-    return {"ok": True, "service": service, "result": _plain(result), "time": live.cluster.now}
+    return {"ok": True, "service": service, "revision": _plain(result),
+            "time": live.cluster.now}
+
+
+@router.post("/send", tags=["traffic"],
+             summary="Send many requests through the load balancer at once")
+async def send(live: Live, caller: Mutating, service: Service,
+               count: Annotated[int, Query(ge=1, le=100_000)] = 20,
+               path: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^/")] = "/"
+               ) -> dict[str, Any]:
+    result = live.command("send", {"service": service, "count": count, "path": path},
+                          actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": service, **_plain(result), "time": live.cluster.now}
 
 
 # ---- pacing ---------------------------------------------------------------------------
@@ -183,17 +188,15 @@ async def advance(live: Live, caller: Mutating,
 
 
 # ---- traffic --------------------------------------------------------------------------
-@router.get("/lb/select", tags=["traffic"], summary="Which ready pod the load balancer picks next")
-async def lb_select(live: Live, service: Service) -> JSONResponse:
-    live.advance()
+@router.get("/lb/select", tags=["traffic"],
+            summary="Which Ready pod the load balancer picks next (the round robin moves on)")
+async def lb_select(request: Request, live: Live, service: Service) -> JSONResponse:
     live.cluster.service(service)            # 404 for an unknown service
-    lb = getattr(live.cluster, "lb", None)
-    if lb is None:
-        _engine_has(live, "lb", "load balancer")
-    pod = lb.select(service)
+    pod = live.command("select", {"service": service, "count": 1},
+                       actor=actor_of(request), source=source_of(request))
     if pod is None:
         return JSONResponse({"error": "no_ready_pods", "field": "service",
-                             "detail": f"No pod of {service} is ready to take traffic."},
+                             "detail": f"No pod of {service} is Ready to take traffic."},
                             status_code=503, headers={"X-Simulated": "true"})
     return JSONResponse({"service": service, **_pod_fields(pod)})
 
@@ -201,23 +204,18 @@ async def lb_select(live: Live, service: Service) -> JSONResponse:
 _PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
-async def proxy(live: Live, service: Service, path: str) -> Response:
-    live.advance()
+async def proxy(request: Request, live: Live, service: Service, path: str) -> Response:
     live.cluster.service(service)
-    _engine_has(live, "request", "simulated requests")
-    answer = live.cluster.request(service, "/" + path)
-    status = int(getattr(answer, "status", 200))
-    pod = getattr(answer, "pod", None)
-    version = getattr(answer, "version", None)
-    body = {"service": service, "path": "/" + path, "status": status,
-            "pod": getattr(pod, "name", pod), "version": version,
-            "latency": getattr(answer, "latency", None)}
+    answer = live.command("request", {"service": service, "path": "/" + path, "count": 1},
+                          actor=actor_of(request), source=source_of(request))
+    body = {"service": service, "path": "/" + path, "status": answer.status,
+            "pod": answer.pod, "version": answer.version, "latency": answer.latency}
     headers = {"X-Simulated": "true"}
-    if body["pod"] is not None:
-        headers["X-Pod"] = str(body["pod"])
-    if version is not None:
-        headers["X-Version"] = str(version)
-    return JSONResponse(body, status_code=status, headers=headers)
+    if answer.pod is not None:
+        headers["X-Pod"] = str(answer.pod)
+    if answer.version is not None:
+        headers["X-Version"] = str(answer.version)
+    return JSONResponse(body, status_code=answer.status, headers=headers)
 
 
 for _method in _PROXY_METHODS:

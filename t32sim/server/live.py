@@ -27,7 +27,7 @@ from t32sim.spec import SpecError
 
 log = logging.getLogger("t32sim.server")
 
-__all__ = ["LiveCluster", "PACER_ACTOR", "SLOW_STEP_SECONDS"]
+__all__ = ["LiveCluster", "PACER_ACTOR", "SLOW_STEP_SECONDS", "engine_journal"]
 
 PACER_ACTOR = "pacer"
 SLOW_STEP_SECONDS = 0.5      # an engine step longer than this re-anchors the pacer
@@ -46,7 +46,7 @@ class LiveCluster:
         self.resumed_commands = 0
         self.requires_key = False
         self._event_cursor = len(cluster.event_log)
-        hub.reset(cluster.snapshot(), [e.to_dict() for e in cluster.event_log], self.server_info())
+        hub.reset(self.hub_state(), [e.to_dict() for e in cluster.event_log], self.server_info())
 
     # ---- opening ------------------------------------------------------------------
     @classmethod
@@ -89,7 +89,7 @@ class LiveCluster:
         finally:
             self.pacer.paused = paused
             self.pacer.rebase(self.cluster.now)
-        self.hub.reset(self.cluster.snapshot(), [e.to_dict() for e in self.cluster.event_log],
+        self.hub.reset(self.hub_state(), [e.to_dict() for e in self.cluster.event_log],
                        self.server_info())
         self._event_cursor = len(self.cluster.event_log)
 
@@ -102,7 +102,7 @@ class LiveCluster:
             self.cluster.run(until=target, actor=PACER_ACTOR)
             if self.clock() - started > SLOW_STEP_SECONDS:
                 self.pacer.rebase(self.cluster.now)     # the engine fell behind: slow down
-        self.journal.sync(self.cluster.journal)
+        self.journal.sync(engine_journal(self.cluster))
 
     def step(self) -> None:
         """One pacer tick: advance, then publish one coalesced update."""
@@ -112,15 +112,18 @@ class LiveCluster:
     def publish(self) -> None:
         events = self.cluster.event_log.since(self._event_cursor)
         self._event_cursor += len(events)
-        self.hub.publish(self.cluster.snapshot(), [e.to_dict() for e in events],
-                         self.server_info())
+        self.hub.publish(self.hub_state(), [e.to_dict() for e in events], self.server_info())
+
+    def hub_state(self) -> dict[str, Any]:
+        """What SSE clients see: the snapshot plus routed requests by version."""
+        return {**self.cluster.snapshot(), "traffic": requests_by_version(self.cluster)}
 
     def run_for(self, seconds: float, actor: str = "user") -> float:
         """Jump ``seconds`` of simulated time at once (works while paused)."""
         self.advance()
         self.cluster.run(until=self.cluster.now + seconds, actor=actor)
         self.pacer.rebase(self.cluster.now)
-        self.journal.sync(self.cluster.journal)
+        self.journal.sync(engine_journal(self.cluster))
         return self.cluster.now
 
     def set_speed(self, speed: float) -> None:
@@ -144,15 +147,15 @@ class LiveCluster:
     def command(self, verb: str, args: dict[str, Any], *, actor: str, source: str) -> Any:
         """Journal, then execute ``verb(**args)`` at the current simulated time."""
         self.advance()
-        pos = len(self.cluster.journal)
+        pos = len(engine_journal(self.cluster))
         entry = {"time": self.cluster.now, "actor": actor, "verb": verb, "args": args}
         self.journal.write_ahead(pos, entry, source)
         try:
             result = self.cluster.execute(entry)
         except BaseException:
-            self.journal.sync(self.cluster.journal, since=pos)   # drops the refused row
+            self.journal.sync(engine_journal(self.cluster), since=pos)   # drops the refused row
             raise
-        self.journal.sync(self.cluster.journal, source=source, since=pos)
+        self.journal.sync(engine_journal(self.cluster), source=source, since=pos)
         return result
 
     # ---- the pacer task -----------------------------------------------------------
@@ -173,10 +176,34 @@ class LiveCluster:
 
     def close(self) -> None:
         try:
-            self.journal.sync(self.cluster.journal)
+            self.journal.sync(engine_journal(self.cluster))
         finally:
             self.hub.close_all()
             self.journal.close()
+
+
+def engine_journal(cluster: Cluster) -> list:
+    """The cluster's journal without copying it (read only).
+
+    ``Cluster.journal`` returns a fresh copy, which would make every command O(journal);
+    the pacer and every request read it, so the private list is read here instead.
+    """
+    entries = getattr(cluster, "_journal", None)
+    return entries if isinstance(entries, list) else cluster.journal
+
+
+def requests_by_version(cluster: Cluster) -> dict[str, dict[str, int]]:
+    """Routed requests so far, by service and version (for the dashboard's chart)."""
+    lb = getattr(cluster, "lb", None)
+    totals: dict[str, dict[str, int]] = {}
+    if lb is None or not hasattr(lb, "counts"):
+        return totals
+    for (service, _pod, version, _status), count in sorted(lb.counts().items(),
+                                                            key=lambda kv: str(kv[0])):
+        per = totals.setdefault(service, {})
+        key = version or "none"
+        per[key] = per.get(key, 0) + count
+    return totals
 
 
 def _restore(journal: CommandJournal, settings: ServerSettings) -> tuple[Cluster, int]:

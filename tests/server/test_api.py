@@ -8,7 +8,7 @@ import pytest
 import t32sim as t3
 from t32sim.audit import AuditLog
 from t32sim.server.security import MemoryAudit
-from .helpers import canonical, spec_yaml
+from .helpers import EXAMPLES, canonical, spec_yaml
 
 YAML = {"Content-Type": "application/yaml"}
 
@@ -325,3 +325,93 @@ def test_error_body_is_valid_json_for_unknown_route(make_client):
     assert json.loads(response.text) == {
         "error": "not_found", "field": None,
         "detail": "There is no endpoint /nope; see /docs for the API."}
+
+
+# ---- traffic and rollouts ------------------------------------------------------------------
+def ready_cluster(make_client, spec=None, seconds=30):
+    client = make_client()
+    client.post("/apply", content=spec or spec_yaml(), headers=YAML)
+    client.post(f"/advance?seconds={seconds}")
+    return client
+
+
+def test_lb_select_round_robins_over_ready_pods_and_is_journaled(make_client):
+    client = ready_cluster(make_client)
+    ready = sorted(p["name"] for p in client.get("/state").json()["pods"] if p["ready"])
+    picks = [client.get("/lb/select?service=api").json() for _ in range(6)]
+    assert sorted({p["pod"] for p in picks}) == ready
+    assert [p["pod"] for p in picks[:3]] == [p["pod"] for p in picks[3:]]
+    assert {(p["service"], p["version"], p["revision"], p["phase"]) for p in picks} == {
+        ("api", "v1", 1, "Running")}
+    assert [r["verb"] for r in journal(client)][-6:] == ["select"] * 6
+
+
+def test_lb_select_with_no_ready_pod_is_a_simulated_503(make_client):
+    client = make_client()
+    client.post("/apply", content=spec_yaml(), headers=YAML)       # pods not started yet
+    response = client.get("/lb/select?service=api")
+    assert response.status_code == 503
+    assert response.headers["x-simulated"] == "true"
+    assert response.json() == {"error": "no_ready_pods", "field": "service",
+                               "detail": "No pod of api is Ready to take traffic."}
+
+
+def test_proxy_is_answered_by_the_selected_pod(make_client):
+    client = ready_cluster(make_client)
+    response = client.get("/proxy/hello/world?service=api")
+    assert response.status_code == 200
+    body = response.json()
+    assert response.headers["x-pod"] == body["pod"] and body["pod"].startswith("api-")
+    assert response.headers["x-version"] == body["version"] == "v1"
+    assert body["path"] == "/hello/world" and body["status"] == 200 and body["latency"] > 0
+    assert journal(client)[-1]["verb"] == "request"
+    assert journal(client)[-1]["args"] == {"service": "api", "path": "/hello/world", "count": 1}
+
+
+def test_send_spreads_requests_over_pods(make_client):
+    client = ready_cluster(make_client)
+    body = client.post("/send?service=api&count=30").json()
+    assert body["requests"] == 30 and body["errors"] == 0 and body["unserved"] == 0
+    assert body["by_version"] == {"v1": 30}
+    assert sorted(body["by_pod"].values()) == [10, 10, 10]
+
+
+def test_load_sets_the_offered_cpu(make_client):
+    client = ready_cluster(make_client)
+    assert client.post("/load?service=api&cpu=80").json() == {
+        "ok": True, "service": "api", "cpu": 80.0, "time": 30.0}
+    assert client.get("/state").json()["services"]["api"]["load"]["cpu"] == pytest.approx(80.0)
+    rps = client.post("/load?service=api&rps=50").json()
+    assert rps["rps"] == 50.0
+
+
+CANARY = """apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec:
+  image: local://demo@IMAGE
+  replicas: 4
+  readinessProbe: { httpGet: { path: /healthz }, initialDelaySeconds: 1, periodSeconds: 2 }
+  rollout:
+    strategy: Canary
+    steps: [ { setWeight: 25 }, { pause: {} }, { setWeight: 100 } ]
+"""
+
+
+def test_promote_a_paused_canary_then_undo(make_client):
+    client = ready_cluster(make_client, CANARY.replace("IMAGE", "v1"))
+    client.post("/apply", content=CANARY.replace("IMAGE", "v2"), headers=YAML)
+    client.post("/advance?seconds=20")
+    status = client.get("/state").json()["services"]["api"]["status"]
+    assert (status["phase"], status["weight"]) == ("Paused", 25)
+    promoted = client.post("/promote?service=api")
+    assert promoted.status_code == 200 and promoted.json()["ok"] is True
+    client.post("/advance?seconds=60")
+    status = client.get("/state").json()["services"]["api"]["status"]
+    assert (status["phase"], status["revision"]) == ("Healthy", 2)
+    undone = client.post("/undo?service=api")
+    assert undone.status_code == 200 and undone.json()["revision"] == 1
+    assert [r["verb"] for r in journal(client) if r["verb"] != "run"] == [
+        "apply", "apply", "promote", "undo"]
+    again = client.post("/promote?service=ghost")
+    assert again.status_code == 404 and again.json()["field"] == "service"

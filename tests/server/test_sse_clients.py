@@ -116,6 +116,7 @@ async def _scenario(server) -> None:
         state = log[0][2]["state"]
         for _, _, data, _ in log[1:]:
             state = apply_delta(state, data["delta"])
+        assert state.pop("traffic") == {}              # the dashboard's extra: no requests
         assert canonical(state) == canonical(truth)
     lags = sorted(received - published[data["seq"]] for log in logs
                   for event, _, data, received in log if event == "update")
