@@ -7,7 +7,7 @@
   const VERSION_COLORS = ["#19e3ff", "#ff9d1c", "#c59bff", "#3cf08f", "#ff4d6d", "#ffd23f"];
 
   const model = {
-    state: null, events: [], server: {}, history: new Map(), lbTally: {}, lbVersions: {},
+    state: null, events: [], server: {}, history: new Map(), lbTally: {},
     selected: "", eventsDirty: true,
   };
 
@@ -101,14 +101,15 @@
 
   function sample() {
     const s = model.state;
+    const traffic = s.traffic || {};
     for (const [name, svc] of Object.entries(s.services || {})) {
       const status = svc.status || {}, spec = (svc.spec && svc.spec.spec) || {};
-      const auto = spec.autoscale || {};
+      const auto = spec.autoscale || {}, hpa = svc.autoscaler || {}, load = svc.load || {};
       const point = {
         t: s.time, desired: status.desired, ready: status.ready,
-        cpu: pick(status, ["cpu", "cpu_percent", "cpuPercent", "cpu_utilization"]),
-        target: pick(auto, ["targetCPU", "targetCPUUtilizationPercentage"]),
-        requests: pick(status, ["requests_by_version", "requests", "requestsByVersion"]),
+        cpu: pick(load, ["cpu"]) ?? pick(hpa, ["current_cpu"]),
+        target: pick(hpa, ["target_cpu"]) ?? pick(auto, ["targetCPU"]),
+        requests: traffic[name] || null,
       };
       let h = model.history.get(name);
       if (!h) model.history.set(name, (h = []));
@@ -217,13 +218,18 @@
       set("updated", st.updated ?? "?");
       set("revision", st.revision ?? "?");
       const phase = card.querySelector('[data-f="phase"]');
-      const rollout = svc.rollout || st.rollout;
-      const phaseText = (st.phase || "") + (rollout && rollout.step !== undefined ? ` · step ${rollout.step}` : "");
+      const strategy = (spec.rollout && spec.rollout.strategy) || "";
+      let phaseText = st.phase || "";
+      if (st.step !== null && st.step !== undefined) phaseText += ` · step ${st.step + 1}`;
+      if (strategy === "Canary" && st.phase !== "Healthy") phaseText += ` · ${st.weight}% canary`;
       if (phase.textContent !== phaseText) { phase.textContent = phaseText; phase.className = "badge " + (st.phase || ""); }
       card.querySelector('[data-c="ready"]').className = "count " + (st.ready >= st.desired ? "ok" : "short");
       const revs = (svc.revisions || []).filter((r) => r.pods || r.replicas)
         .map((r) => `rev ${r.revision} ${r.version}: ${r.pods}/${r.replicas}`).join(" · ");
-      set("revisions", revs);
+      const load = svc.load || {}, hpa = svc.autoscaler;
+      const loadText = load.rps ? ` · ${Number(load.rps).toFixed(0)} rps, CPU ${Number(load.cpu).toFixed(0)}%` : "";
+      const hpaText = hpa ? ` · HPA ${hpa.min_replicas}..${hpa.max_replicas} @ ${hpa.target_cpu}%` : "";
+      set("revisions", `${strategy} · ${revs}${loadText}${hpaText}${st.message ? " · " + st.message : ""}`);
     }
     const select = $("chart-service");
     const options = [...select.options].map((o) => o.value);
@@ -346,19 +352,11 @@
       { label: "CPU", color: "#19e3ff", points: cpu.map((p) => [p.t, p.cpu]) },
       { label: "target", color: "#ff4d6d", dash: [6, 4], points: h.filter((p) => p.target !== null).map((p) => [p.t, p.target]) },
     ], { yMax: 100, empty: "no CPU figures from the engine yet (set a load)" });
-    const withRequests = h.filter((p) => p.requests && typeof p.requests === "object");
-    let series;
-    if (withRequests.length) {
-      const versions = [...new Set(withRequests.flatMap((p) => Object.keys(p.requests)))].sort();
-      series = versions.map((v, i) => ({ label: v, color: versionColor(v, i),
-        points: withRequests.map((p) => [p.t, p.requests[v] || 0]) }));
-    } else {
-      const tally = model.lbVersions[name] || [];
-      const versions = [...new Set(tally.flatMap((p) => Object.keys(p[1])))].sort();
-      series = versions.map((v, i) => ({ label: v, color: versionColor(v, i),
-        points: tally.map(([t, counts]) => [t, counts[v] || 0]) }));
-    }
-    chart($("chart-requests"), series, { empty: "send requests from the load-balancer panel" });
+    const withRequests = h.filter((p) => p.requests && Object.keys(p.requests).length);
+    const versions = [...new Set(withRequests.flatMap((p) => Object.keys(p.requests)))].sort();
+    const series = versions.map((v, i) => ({ label: `${v} (total)`, color: versionColor(v, i), step: true,
+      points: withRequests.map((p) => [p.t, p.requests[v] || 0]) }));
+    chart($("chart-requests"), series, { integer: true, empty: "send requests from the load-balancer panel" });
   }
 
   // ---- commands -----------------------------------------------------------------------
@@ -436,7 +434,7 @@
     $("chart-service").addEventListener("change", (e) => { model.selected = e.target.value; schedule(); });
     $("lb-select").addEventListener("click", lbSelect);
     $("lb-send").addEventListener("click", lbSend);
-    $("lb-clear").addEventListener("click", () => { model.lbTally = {}; model.lbVersions = {}; renderTally(); schedule(); });
+    $("lb-clear").addEventListener("click", () => { model.lbTally = {}; renderTally(); });
     window.addEventListener("resize", schedule);
   }
 
@@ -459,24 +457,17 @@
   async function lbSend() {
     const name = lbService();
     if (!name) return toast("apply a service first", "service", true);
-    let failed = 0;
-    for (let i = 0; i < 20; i++) {
-      const response = await fetch(`/proxy/?service=${encodeURIComponent(name)}`);
-      const pod = response.headers.get("X-Pod"), version = response.headers.get("X-Version");
-      if (pod) tally(name, pod, version || "?");
-      if (!response.ok) failed++;
-    }
-    toast(failed ? `20 requests sent, ${failed} failed` : "20 requests sent", null, failed > 0);
+    const data = await post(`/send?service=${encodeURIComponent(name)}&count=20`, "20 requests sent");
+    if (!data) return;
+    for (const [pod, n] of Object.entries(data.by_pod || {})) model.lbTally[pod] = (model.lbTally[pod] || 0) + n;
+    const versions = Object.entries(data.by_version || {}).map(([v, n]) => `${v}: ${n}`).join(", ");
+    $("lb-pick").textContent = `20 requests → ${versions || "no Ready pod"}` + (data.errors ? ` (${data.errors} errors)` : "");
+    renderTally();
   }
 
   function tally(service, pod, version) {
     model.lbTally[pod] = (model.lbTally[pod] || 0) + 1;
-    const series = model.lbVersions[service] || (model.lbVersions[service] = []);
-    const last = series.length ? Object.assign({}, series[series.length - 1][1]) : {};
-    last[version] = (last[version] || 0) + 1;
-    series.push([model.state ? model.state.time : 0, last]);
     renderTally();
-    schedule();
   }
 
   function renderTally() {
