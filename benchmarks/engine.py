@@ -88,5 +88,106 @@ def main() -> None:
           f"peak memory {ours['peak_mib'] / bare['peak_mib']:.2f}x")
 
 
+# -- traffic, autoscaling (issue 3) -----------------------------------------------------------
+
+DAY, MINUTE, LOAD_EVERY, REQUESTS_PER_MINUTE = 86_400.0, 60.0, 300.0, 10_000
+
+
+def daily_rps(service: int, t: float) -> float:
+    """A daily load curve per service: a quiet night, a busy afternoon, shifted per service."""
+    import math
+
+    base = 150.0 + 30.0 * service
+    return base * (1.0 + 0.8 * math.sin(2 * math.pi * (t / DAY - 0.25 - service / 40)))
+
+
+def autoscaled_cluster() -> t3.Cluster:
+    """10 services under the HPA (min 2, max 20, target 60 %), all Ready (not measured)."""
+    cluster = t3.Cluster(seed=1, sample_interval=MINUTE)
+    for i in range(SERVICES):
+        cluster.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"svc{i}"},
+                       "spec": {"image": "local://demo@v1", "replicas": 4,
+                                "readinessProbe": {"httpGet": {"path": "/healthz"},
+                                                   "periodSeconds": PROBE_PERIOD},
+                                "livenessProbe": {"httpGet": {"path": "/livez"},
+                                                  "periodSeconds": PROBE_PERIOD},
+                                "autoscale": {"min": 2, "max": 20, "targetCPU": 60}}})
+    cluster.run(until=60)
+    return cluster
+
+
+def traffic_day(cluster: t3.Cluster) -> int:
+    """24 h: the load follows ``daily_rps`` (updated every 5 min) and 10,000 requests a minute
+    are routed through the load balancer; returns the simpy events processed."""
+    events, start = 0, cluster.now
+    per_service = REQUESTS_PER_MINUTE // SERVICES
+    for minute in range(int(DAY // MINUTE)):
+        t = start + minute * MINUTE
+        if minute % int(LOAD_EVERY // MINUTE) == 0:
+            for i in range(SERVICES):
+                cluster.set_load(f"svc{i}", rps=round(daily_rps(i, t - start), 3))
+        for i in range(SERVICES):
+            cluster.send(f"svc{i}", per_service)
+        events += step_for(cluster.env, MINUTE)
+    return events
+
+
+def bare_traffic_baseline(pods: int) -> tuple[simpy.Environment, list]:
+    """The naive design for the same day: one process per pod waking every probe period, and
+    one process per service routing its requests one by one each minute (round robin plus a
+    random draw per request)."""
+    import random
+
+    env, rng, served = simpy.Environment(), random.Random(1), [0]
+    per_service = REQUESTS_PER_MINUTE // SERVICES
+
+    def pod():
+        while True:
+            yield env.timeout(PROBE_PERIOD)
+
+    def router(size):
+        position = 0
+        while True:
+            yield env.timeout(MINUTE)
+            for _ in range(per_service):
+                position = (position + 1) % size
+                served[0] += rng.random() >= 0.0
+    for _ in range(pods):
+        env.process(pod())
+    for _ in range(SERVICES):
+        env.process(router(max(pods // SERVICES, 1)))
+    return env, served
+
+
+def traffic_main() -> None:
+    cluster = autoscaled_cluster()
+    gc.collect()
+    start = time.perf_counter()
+    ours_events = traffic_day(cluster)
+    ours_wall = time.perf_counter() - start
+    history = cluster.history
+    pods = round(history.groupby("time")["current"].sum().mean())
+    routed = sum(cluster.lb.requests_total(f"svc{i}")[0] for i in range(SERVICES))
+    rescales = sum(e.reason is t3.Reason.HPA_RESCALE for e in cluster.event_log)
+    replicas = history.groupby("time")["desired"].sum()
+    env, _ = bare_traffic_baseline(pods)
+    gc.collect()
+    start = time.perf_counter()
+    bare_events = step_for(env, DAY)
+    bare_wall = time.perf_counter() - start
+    print(f"{SERVICES} services under the HPA, daily load curve, {REQUESTS_PER_MINUTE:,} routed "
+          f"requests per simulated minute, {DAY:g} simulated seconds")
+    print(f"  {'bare simpy (' + str(pods) + ' pod processes, per-request loop)':<42} wall "
+          f"{bare_wall:7.3f} s   events {bare_events:>8,}")
+    print(f"  {'t32sim (HPA, load balancer, send)':<42} wall {ours_wall:7.3f} s   events "
+          f"{ours_events:>8,}")
+    print(f"  ratio t32sim/bare: wall {ours_wall / bare_wall:.2f}x, "
+          f"events {ours_events / bare_events:.3f}x")
+    print(f"  routed {routed:,} requests; {rescales} HPA rescales; total replicas "
+          f"{replicas.min()}..{replicas.max()} (mean {pods}); {len(cluster.event_log):,} "
+          "cluster events")
+
+
 if __name__ == "__main__":
     main()
+    traffic_main()

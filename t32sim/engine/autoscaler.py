@@ -303,8 +303,10 @@ class Decision:
 
 
 def decide(autoscale: Autoscale, state: HPAState, current: int, pods: Sequence[PodSample],
-           now: float, tolerance: float = TOLERANCE) -> Decision:
-    """One HPA sync for one service; ``state`` is updated (recommendations, scale events)."""
+           now: float, tolerance: float = TOLERANCE, reading: CpuReading | None = None
+           ) -> Decision:
+    """One HPA sync for one service; ``state`` is updated (recommendations, scale events).
+    ``reading`` may be given when ``cpu_replicas`` of the same pods is known already."""
     if state.recommendations is None:
         state.recommendations = [Recommendation(now, current)]
     low, high = autoscale.min_replicas, autoscale.max_replicas
@@ -318,7 +320,8 @@ def decide(autoscale: Autoscale, state: HPAState, current: int, pods: Sequence[P
         return _remembered(state, autoscale, current,
                            Decision(current, low, None, f"{current} replicas < min {low} → "
                                                         f"scale up to {low}"), now)
-    reading = cpu_replicas(current, autoscale.target_cpu, pods, now, tolerance)
+    if reading is None:
+        reading = cpu_replicas(current, autoscale.target_cpu, pods, now, tolerance)
     if reading.replicas is None:
         return Decision(current, current, reading, reading.error)
     recommended = max(reading.replicas, 0)
@@ -418,6 +421,10 @@ class Autoscaler:
         self.period = period
         self._states: dict[str, HPAState] = {}
         self._status: dict[str, HPAStatus] = {}
+        #: the last reading per service, reused while nothing it depends on has changed
+        self._readings: dict[str, tuple[tuple, float, CpuReading]] = {}
+        self._changed: set[str] = set()
+        cluster.store.watch(self._changed.add)
         self.env.process(self._loop())
 
     def status(self, service: str) -> HPAStatus | None:
@@ -430,6 +437,24 @@ class Autoscaler:
         if old is None or new.autoscale is None or old.autoscale is None:
             return new
         return dataclasses.replace(new, replicas=old.replicas)
+
+    def _reading(self, service: str, current: int, autoscale: Autoscale, now: float
+                 ) -> tuple[CpuReading, list[PodSample]]:
+        """The replica calculator's answer. It depends on the pods, their CPU and, while a
+        pod is in its first 300 s, on the time: recomputed only when one of those moved."""
+        key = (self.cluster.traffic.generation(service), current, autoscale.target_cpu)
+        cached = self._readings.get(service)
+        if service not in self._changed and cached is not None and cached[0] == key \
+                and cached[1] <= now:
+            return cached[2], []
+        self._changed.discard(service)
+        cpu = self.cluster.traffic.pod_cpu_milli(service)
+        samples = [pod_sample(p, cpu) for p in self.cluster.store.pods_of(service)]
+        reading = cpu_replicas(current, autoscale.target_cpu, samples, now)
+        timeless_from = max((s.start_time + CPU_INITIALIZATION_PERIOD for s in samples),
+                            default=now)
+        self._readings[service] = (key, timeless_from, reading)
+        return reading, samples
 
     def _loop(self):
         while True:
@@ -447,10 +472,9 @@ class Autoscaler:
         autoscale = state.spec.autoscale
         hpa = self._states.setdefault(service, HPAState())
         cluster.traffic.flush(service)
-        cpu = cluster.traffic.pod_cpu_milli(service)
-        samples = [pod_sample(p, cpu) for p in cluster.store.pods_of(service)]
         current = state.spec.replicas
-        decision = decide(autoscale, hpa, current, samples, now)
+        reading, samples = self._reading(service, current, autoscale, now)
+        decision = decide(autoscale, hpa, current, samples, now, reading=reading)
         reading = decision.reading
         self._status[service] = HPAStatus(
             current, decision.desired, reading.utilization if reading else None,

@@ -90,7 +90,7 @@ def check_inject(cluster: "Cluster", service, version=None, error_rate=None, lat
         fault = Fault(old.error_rate if error_rate is None else float(error_rate),
                       old.latency if latency is None else float(latency))
         traffic.faults[key] = fault
-        traffic.flush(service)
+        traffic.changed(service)
         who = f"{service} {version}" if version else service
         cluster.log.emit(cluster.now, Reason.FAULT_INJECTED, service,
                          f"Chaos injected faults into {who}: {fault.error_rate:.0%} extra errors, "
@@ -124,7 +124,7 @@ def check_heal(cluster: "Cluster", target=None):
         for key in faults:
             del traffic.faults[key]
         for name in services:
-            traffic.flush(name)
+            traffic.changed(name)
             _wake(cluster, name, pod if pod is not None and pod.service == name else None)
             store.changed(name)
         removed = len(probes) + len(faults)

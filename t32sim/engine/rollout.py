@@ -815,8 +815,7 @@ class RolloutController:
                 self._wake(service, at)
             plan = machine.replicas(obs)
             if _signature(machine) != before:
-                traffic.flush(service)
-                self.cluster.store.changed(service)
+                self.cluster.store.changed(service)       # the traffic recomputes its rates
         self._wake_for_availability(state, pods)
         return plan
 
@@ -863,6 +862,12 @@ class RolloutController:
     def _plan_rolling(self, state: ServiceState, pods: list[Pod]) -> dict[str, int]:
         spec, now = state.spec, self.env.now
         current = spec.template_hash()
+        new_rs = state.replicasets[current]
+        surge = surge_and_unavailable(spec.rollout, spec.replicas)[0]
+        if new_rs.replicas == spec.replicas and (new_rs.desired_replicas, new_rs.max_replicas) == (
+                spec.replicas, spec.replicas + surge) and not any(
+                rs.replicas for key, rs in state.replicasets.items() if key != current):
+            return {key: rs.replicas for key, rs in state.replicasets.items()}   # settled
         counts = {}
         for rs in state.replicasets.values():
             available = sum(p.template_hash == rs.template_hash

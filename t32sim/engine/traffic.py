@@ -210,6 +210,9 @@ class _Flow:
     hash_rates: dict[str, tuple[float, float]] = field(default_factory=dict)  # rps, errors/s
     unserved: float = 0.0
     cpu: float = 0.0                                     # average % over Ready endpoints
+    pod_cpu: dict[str, int] = field(default_factory=dict)          # pod -> millicores
+    dirty: bool = True                                   # rates must be recomputed
+    generation: int = 0                                  # how many times they were
     totals: dict[str, list[float]] = field(default_factory=dict)   # hash -> [requests, errors]
     unserved_total: float = 0.0
 
@@ -224,7 +227,7 @@ class Traffic:
         self.routed: dict[tuple[str, str], list[int]] = {}
         #: chaos: (service, version or None) -> Fault
         self.faults: dict[tuple[str, str | None], Fault] = {}
-        cluster.store.watch(self.flush)
+        cluster.store.watch(self.changed)
 
     # -- what the cluster asks -----------------------------------------------------------
 
@@ -240,14 +243,7 @@ class Traffic:
     def pod_cpu_milli(self, service: str) -> dict[str, int]:
         """CPU use of each serving pod in millicores (a pod's request is 1000 m)."""
         flow = self._flows.get(service)
-        if flow is None:
-            return {}
-        out = {}
-        for pod_name, rate in flow.pod_rates.items():
-            pod = self.cluster.store.pods.get(pod_name)
-            if pod is not None:
-                out[pod_name] = round(rate / self.capacity(pod) * CPU_REQUEST_MILLI)
-        return out
+        return dict(flow.pod_cpu) if flow else {}
 
     def totals(self, service: str, template_hash: str) -> tuple[float, float]:
         """Requests and errors one revision has served so far: offered load plus routed
@@ -283,7 +279,15 @@ class Traffic:
     def set_rps(self, service: str, rps: float) -> None:
         self.flush(service)
         self._flows.setdefault(service, _Flow(since=self.cluster.now)).rps = float(rps)
-        self.flush(service)
+        self.changed(service)
+
+    def changed(self, service: str) -> None:
+        """Something the rates depend on changed (pods, weights, load, faults): account the
+        time so far at the old rates, then recompute them."""
+        flow = self._flows.get(service)
+        if flow is not None:
+            flow.dirty = True
+            self.flush(service)
 
     # -- the model -----------------------------------------------------------------------
 
@@ -317,8 +321,8 @@ class Traffic:
         return base * max(1.0, load)
 
     def flush(self, service: str) -> None:
-        """Account the load since the last change at the old rates, then recompute the rates
-        from the world as it is now. Called on every store change of the service."""
+        """Account the load since the last change at the current rates (and recompute the
+        rates if something changed since)."""
         flow = self._flows.get(service)
         if flow is None or service not in self.cluster.store.services:
             return
@@ -331,16 +335,33 @@ class Traffic:
                 total[1] += errors * elapsed
             flow.unserved_total += flow.unserved * elapsed
         flow.since = now
+        if flow.dirty:
+            self._recompute(service, flow)
+
+    def generation(self, service: str) -> int:
+        """Changes whenever the rates (and so the pods' CPU) of ``service`` are recomputed."""
+        flow = self._flows.get(service)
+        return flow.generation if flow else 0
+
+    def _recompute(self, service: str, flow: _Flow) -> None:
+        flow.dirty = False
+        flow.generation += 1
         backends = self.cluster.rollouts.backends(service)
         members = self.members(service, backends)
         rates, unserved = split_rate(flow.rps, backends, members)
         pods = {p.name: p for group in members.values() for p in group}
         flow.pod_rates, flow.unserved = rates, unserved
+        facts: dict[str, tuple[float, float]] = {}         # hash -> (capacity, error rate)
         hash_rates: dict[str, tuple[float, float]] = {}
+        flow.pod_cpu = {}
         for name, rate in rates.items():
             pod = pods[name]
+            if pod.template_hash not in facts:
+                facts[pod.template_hash] = (self.capacity(pod), self.error_rate(pod))
+            capacity, error_rate = facts[pod.template_hash]
             rps, errors = hash_rates.get(pod.template_hash, (0.0, 0.0))
-            hash_rates[pod.template_hash] = (rps + rate, errors + rate * self.error_rate(pod))
+            hash_rates[pod.template_hash] = (rps + rate, errors + rate * error_rate)
+            flow.pod_cpu[name] = round(rate / capacity * CPU_REQUEST_MILLI)
         flow.hash_rates = hash_rates
         ready = endpoints(self.cluster.store.pods_of(service))
         flow.cpu = (sum(rates.get(p.name, 0.0) / self.capacity(p) for p in ready)
@@ -574,11 +595,13 @@ def check_send(cluster: "Cluster", service, count=1, path="/"):
         rng, traffic = cluster.rng, cluster.traffic
         by_version: dict[str, int] = {}
         errors = unserved
+        known: dict[str, tuple[float, float]] = {}        # hash -> error rate, mean latency
         for name, n in per_pod.items():
             pod = pods[name]
-            rate = traffic.error_rate(pod)
+            if pod.template_hash not in known:
+                known[pod.template_hash] = (traffic.error_rate(pod), traffic.mean_latency(pod))
+            rate, latency = known[pod.template_hash]
             failed = sum(1 for _ in range(n) if rng.random() < rate) if rate > 0 else 0
-            latency = traffic.mean_latency(pod)
             if n - failed:
                 _count(cluster, service, path, pod, OK_STATUS, latency, n - failed)
             if failed:
