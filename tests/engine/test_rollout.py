@@ -149,6 +149,23 @@ def test_the_rolling_update_invariant_holds_at_every_event_of_a_v1_to_v2_rollout
     assert (status.updated, status.ready, status.phase) == (10, 10, t3.Phase.HEALTHY)
 
 
+def test_min_ready_seconds_makes_the_rolling_update_wait_for_available_pods():
+    base = spec(replicas=2, min_ready_seconds=10,
+                rollout=Rollout(Strategy.ROLLING_UPDATE, max_surge=1, max_unavailable=0))
+    c = t3.Cluster(seed=1)
+    c.apply(base)
+    c.run(until=30)
+    c.apply(v2(base))
+    c.run(until=100)
+    # a v2 pod is Ready 6 s after it is made and available 10 s later: nothing else changes
+    # then, so the controller must wake up by itself at 46 and 62
+    moves = [(e.time, e.message.split()[1], int(e.message.split()[-3]), int(e.message.split()[-1]))
+             for e in c.event_log if e.reason is t3.Reason.SCALING_REPLICA_SET and e.time >= 30]
+    assert moves == [(30.0, "up", 0, 1),                # v2: surge 1
+                     (46.0, "up", 1, 2), (46.0, "down", 2, 1),
+                     (62.0, "down", 1, 0)]
+
+
 def test_scaling_during_a_rolling_update_is_proportional():
     c = t3.Cluster(seed=1)
     c.apply(spec())
