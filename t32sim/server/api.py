@@ -33,7 +33,7 @@ Service = Annotated[str, Query(min_length=1, max_length=63, pattern=SERVICE_PATT
 Mutating = Annotated[Caller, Depends(require_caller)]
 
 
-def get_live(request: Request) -> LiveCluster:
+async def get_live(request: Request) -> LiveCluster:
     return request.app.state.live
 
 
@@ -191,7 +191,6 @@ async def advance(live: Live, caller: Mutating,
 @router.get("/lb/select", tags=["traffic"],
             summary="Which Ready pod the load balancer picks next (the round robin moves on)")
 async def lb_select(request: Request, live: Live, service: Service) -> JSONResponse:
-    live.cluster.service(service)            # 404 for an unknown service
     pod = live.command("select", {"service": service, "count": 1},
                        actor=actor_of(request), source=source_of(request))
     if pod is None:
@@ -205,7 +204,6 @@ _PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
 async def proxy(request: Request, live: Live, service: Service, path: str) -> Response:
-    live.cluster.service(service)
     answer = live.command("request", {"service": service, "path": "/" + path, "count": 1},
                           actor=actor_of(request), source=source_of(request))
     body = {"service": service, "path": "/" + path, "status": answer.status,

@@ -51,6 +51,8 @@ class CommandJournal:
             self._db.execute("PRAGMA synchronous=NORMAL")   # durable against a killed process
         self._db.executescript(_SCHEMA)
         self._synced = 0          # cluster.journal entries known to be on disk (last may grow)
+        self._rows = -1           # rows on disk, when known
+        self._written: list[tuple[int, dict]] = []    # the last rows written, as written
 
     # ---- meta ---------------------------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
@@ -78,12 +80,15 @@ class CommandJournal:
 
     def write_ahead(self, pos: int, command: dict, source: str | None = None) -> None:
         """Commit ``command`` at ``pos`` before it is applied."""
-        self._upsert([(pos, command)], source)
+        row = _row(pos, command)
+        self._upsert([row], source)
+        self._remember([row], max(self._rows, pos + 1))
 
     def discard(self, pos: int) -> None:
         """Forget a write-ahead row whose command the engine refused."""
         self._write("DELETE FROM commands WHERE pos >= ?", (pos,))
         self._synced = min(self._synced, pos)
+        self._rows, self._written = -1, []
 
     def sync(self, journal: list, source: str | None = None, since: int | None = None) -> None:
         """Make the rows equal ``journal`` (a cluster's list of commands).
@@ -92,17 +97,26 @@ class CommandJournal:
         change, and the last may be a ``run`` whose ``until`` grew.
         """
         start = max(0, self._synced - 1) if since is None else since
-        entries = [(pos, _as_dict(journal[pos])) for pos in range(start, len(journal))]
+        rows = [_row(pos, _as_dict(journal[pos])) for pos in range(start, len(journal))]
+        if len(journal) == self._rows and rows and rows == self._written[-len(rows):]:
+            self._synced = len(journal)
+            return                       # nothing changed since the last write
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                self._upsert_rows(entries, source)
+                self._upsert_rows(rows, source)
                 self._db.execute("DELETE FROM commands WHERE pos >= ?", (len(journal),))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
         self._synced = len(journal)
+        self._remember(rows, len(journal))
+
+    def _remember(self, rows: list[tuple], count: int) -> None:
+        """Keep the newest rows written (as written), to skip rewriting identical ones."""
+        self._rows = count
+        self._written = rows[-2:]
 
     def mark_synced(self, count: int) -> None:
         """Tell the journal that the first ``count`` rows match the cluster's journal."""
@@ -110,41 +124,41 @@ class CommandJournal:
 
     def replace(self, commands: Iterable[dict]) -> None:
         """Replace every command row (used when a restore prunes refused rows)."""
-        entries = list(enumerate(commands))
+        rows = [_row(pos, command) for pos, command in enumerate(commands)]
         with self._lock:
             self._db.execute("BEGIN")
             try:
                 self._db.execute("DELETE FROM commands")
-                self._upsert_rows(entries, None)
+                self._upsert_rows(rows, None)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        self._synced = len(entries)
+        self._synced = len(rows)
+        self._remember(rows, len(rows))
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     # ---- plumbing -----------------------------------------------------------------
-    def _upsert(self, entries: list[tuple[int, dict]], source: str | None) -> None:
+    def _upsert(self, rows: list[tuple], source: str | None) -> None:
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                self._upsert_rows(entries, source)
+                self._upsert_rows(rows, source)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def _upsert_rows(self, entries: list[tuple[int, dict]], source: str | None) -> None:
+    def _upsert_rows(self, rows: list[tuple], source: str | None) -> None:
         self._db.executemany(
             "INSERT INTO commands (pos, time, actor, verb, args, source) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pos) DO UPDATE SET time=excluded.time, "
             "actor=excluded.actor, verb=excluded.verb, args=excluded.args, "
             "source=COALESCE(excluded.source, commands.source)",
-            [(pos, float(c["time"]), str(c["actor"]), str(c["verb"]),
-              json.dumps(c["args"]), source) for pos, c in entries])
+            [(*row, source) for row in rows])
 
     def _write(self, sql: str, params: tuple) -> None:
         with self._lock:
@@ -153,6 +167,12 @@ class CommandJournal:
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+
+def _row(pos: int, command: dict) -> tuple:
+    """``(pos, time, actor, verb, args as JSON)``: a command as the table stores it."""
+    return (pos, float(command["time"]), str(command["actor"]), str(command["verb"]),
+            json.dumps(command["args"]))
 
 
 def _as_dict(command: Any) -> dict:

@@ -60,10 +60,13 @@ class LiveServer(uvicorn.Server):
 def bind_socket(host: str, port: int, send_buffer: int | None = None) -> socket.socket:
     """A bound TCP socket (IPv4 or IPv6 by ``host``); ``PortInUseError`` if taken.
 
-    ``send_buffer`` sets ``SO_SNDBUF``, which accepted connections inherit.
+    ``send_buffer`` sets ``SO_SNDBUF``, which accepted connections inherit. The socket
+    listens at once, so a URL printed right after this already accepts connections.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP, and without it every small response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if send_buffer is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
@@ -76,6 +79,7 @@ def bind_socket(host: str, port: int, send_buffer: int | None = None) -> socket.
                                               f"(another server?); choose another port or "
                                               f"port=0 for a free one") from None
         raise
+    sock.listen(2048)        # connections wait in the backlog until uvicorn accepts them
     return sock
 
 
