@@ -117,6 +117,9 @@ class ServerHandle:
         self._thread.join(timeout)
         self._socket.close()
 
+    def __repr__(self) -> str:
+        return f"<t32sim server {self.url} {'running' if self.running else 'stopped'}>"
+
     def dashboard(self, width: str | int = "100%", height: int = 720):
         """The dashboard as an IPython IFrame."""
         from IPython.display import IFrame

@@ -29,7 +29,9 @@ async def events(request: Request,
                  last_event_id: Annotated[str | None, Header(alias="Last-Event-ID",
                                                              max_length=64)] = None
                  ) -> EventSourceResponse:
-    hub = request.app.state.live.hub
+    live = request.app.state.live
+    live.publish()            # a change since the last tick reaches everyone first, so the
+    hub = live.hub            # new client's snapshot is the current state
     subscriber = hub.subscribe(last_event_id)
 
     async def stream() -> AsyncIterator[bytes]:
