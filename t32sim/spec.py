@@ -211,9 +211,15 @@ class ServiceSpec:
         }
 
     def template_hash(self) -> str:
-        """A stable 10-character hash of ``pod_template()`` (Kubernetes' pod-template-hash)."""
-        text = json.dumps(self.pod_template(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:10]
+        """A stable 10-character hash of ``pod_template()`` (Kubernetes' pod-template-hash).
+
+        Computed once per spec: the spec is frozen, so the hash cannot change."""
+        cached = self.__dict__.get("_template_hash")
+        if cached is None:
+            text = json.dumps(self.pod_template(), sort_keys=True, separators=(",", ":"))
+            cached = hashlib.sha256(text.encode()).hexdigest()[:10]
+            object.__setattr__(self, "_template_hash", cached)
+        return cached
 
     @property
     def version(self) -> str:
