@@ -8,7 +8,7 @@ import pytest
 import t32sim as t3
 from t32sim.audit import AuditLog
 from t32sim.server.security import MemoryAudit
-from .helpers import EXAMPLES, canonical, spec_yaml
+from .helpers import canonical, spec_yaml
 
 YAML = {"Content-Type": "application/yaml"}
 
