@@ -274,7 +274,7 @@ def test_metrics_are_prometheus_text(make_client):
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     text = response.text
     assert "t32sim_server_paused 1\n" in text
-    assert "t32sim_server_sim_time_seconds 30\n" in text
+    assert "t32sim_simulated_time_seconds 30.0\n" in text
     assert 'service="api"' in text
 
 
