@@ -34,7 +34,7 @@ def page(server):
         errors: list[str] = []
 
         def only_local(route):
-            if route.request.url.startswith(server.url):
+            if route.request.url.startswith("http://127.0.0.1:"):
                 route.continue_()
             else:                                   # the classroom has no internet
                 outside.append(route.request.url)
@@ -118,3 +118,18 @@ def test_docs_work_offline(server, page):
 
 def test_artifacts_folder_is_ignored_by_git():
     assert "test-artifacts/" in Path(ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_api_key_prompt(page):
+    with launch(port=0, speed=15, api_key="classroom-key-0123456789") as keyed:
+        page.goto(keyed.url)
+        page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+        assert page.is_visible("#api-key")                 # the server says a key is needed
+        page.click("[data-testid=apply]")
+        toast = page.wait_for_selector("[data-testid=toast][data-kind=error]", timeout=5_000)
+        assert "X-API-Key" in toast.inner_text()
+        page.fill("#api-key", "classroom-key-0123456789")
+        page.dispatch_event("#api-key", "change")
+        page.click("[data-testid=apply]")
+        page.wait_for_selector("[data-testid=toast][data-kind=ok]", timeout=5_000)
+        page.wait_for_selector('.svc[data-service="api"]', timeout=5_000)
