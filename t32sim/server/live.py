@@ -46,7 +46,7 @@ class LiveCluster:
         self.resumed_commands = 0
         self.requires_key = False
         self._event_cursor = len(cluster.event_log)
-        hub.reset(self.hub_state(), [e.to_dict() for e in cluster.event_log], self.server_info())
+        hub.reset(self.hub_state(), self._recent_events(), self.server_info())
 
     # ---- opening ------------------------------------------------------------------
     @classmethod
@@ -89,8 +89,7 @@ class LiveCluster:
         finally:
             self.pacer.paused = paused
             self.pacer.rebase(self.cluster.now)
-        self.hub.reset(self.hub_state(), [e.to_dict() for e in self.cluster.event_log],
-                       self.server_info())
+        self.hub.reset(self.hub_state(), self._recent_events(), self.server_info())
         self._event_cursor = len(self.cluster.event_log)
 
     # ---- time ---------------------------------------------------------------------
@@ -113,6 +112,10 @@ class LiveCluster:
         events = self.cluster.event_log.since(self._event_cursor)
         self._event_cursor += len(events)
         self.hub.publish(self.hub_state(), [e.to_dict() for e in events], self.server_info())
+
+    def _recent_events(self) -> list[dict]:
+        log = self.cluster.event_log
+        return [e.to_dict() for e in log.since(len(log) - self.hub.recent_events.maxlen)]
 
     def hub_state(self) -> dict[str, Any]:
         """What SSE clients see: the snapshot plus routed requests by version."""
