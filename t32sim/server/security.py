@@ -16,9 +16,9 @@ import re
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from t32sim.auth import check_api_key
@@ -68,9 +68,9 @@ def check_key(request: Request, provided: str | None) -> None:
                                             "server's API key.", "X-API-Key")
 
 
-async def require_caller(request: Request) -> Caller:
+async def require_caller(request: Request,
+                         provided: Annotated[str | None, Depends(api_key_header)]) -> Caller:
     """Dependency of every mutating endpoint: checks the key, names the caller."""
-    provided = await api_key_header(request)
     check_key(request, provided)
     actor = request.headers.get("x-actor")
     if actor is not None and not ACTOR_PATTERN.fullmatch(actor):
