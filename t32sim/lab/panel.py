@@ -4,9 +4,9 @@
     panel = ControlPanel(c)        # or ControlPanel() for a fresh cluster
     panel                          # last line of a cell: shows the panel
 
-Widgets: an example chooser with Apply, a replicas slider, a load slider (CPU %), a kill
-button, run-for buttons, promote / undo, a plot chooser, and one Output holding the live
-plot and the pods table, refreshed after every action. Each action is also a method
+Widgets: an example chooser with Apply, a replicas slider, a load slider (CPU %), a Send
+button for routed requests, a kill button, run-for buttons, promote / undo, a plot chooser,
+and one Output holding the live plot and the pods table, refreshed after every action. Each action is also a method
 (``panel.scale(5)``, ``panel.run_for(30)``) and every widget is an attribute, so a test can
 set slider values and click buttons with no browser. A command the cluster refuses
 shows its message in the panel instead of raising.
@@ -82,6 +82,13 @@ class ControlPanel:
     def run_for(self, seconds: float) -> None:
         self._do(lambda: self.cluster.run_for(seconds))
 
+    def send(self, count: int | None = None) -> None:
+        """Route ``count`` requests through the load balancer (for the traffic plot)."""
+        count = int(count if count is not None else self.send_count.value)
+        if not hasattr(self.cluster, "send"):
+            return self._refused("send: this cluster has no load balancer")
+        self._do(lambda: self.cluster.send(self._need_service(), count=count))
+
     def promote(self) -> None:
         if not hasattr(self.cluster, "promote"):
             return self._refused("promote: this cluster has no rollout controller")
@@ -148,6 +155,11 @@ class ControlPanel:
                                                  layout=layout(width="130px"))
         self.kill_button = widgets.Button(description="Kill", button_style="danger",
                                           tooltip="chaos: delete random pods")
+        self.send_count = widgets.BoundedIntText(value=100, min=1, max=100_000,
+                                                 description="requests",
+                                                 layout=layout(width="170px"))
+        self.send_button = widgets.Button(description="Send", tooltip="route requests through "
+                                          "the load balancer", disabled=not hasattr(self.cluster, "send"))
         self.run_buttons = {label: widgets.Button(description=label, layout=layout(width="70px"),
                                                   tooltip=f"run {seconds:g} simulated seconds")
                             for label, seconds in RUN_STEPS.items()}
@@ -163,6 +175,7 @@ class ControlPanel:
 
         self.apply_button.on_click(lambda _b: self.apply())
         self.kill_button.on_click(lambda _b: self.kill())
+        self.send_button.on_click(lambda _b: self.send())
         for label, button in self.run_buttons.items():
             button.on_click(lambda _b, s=RUN_STEPS[label]: self.run_for(s))
         self.promote_button.on_click(lambda _b: self.promote())
@@ -174,7 +187,7 @@ class ControlPanel:
         box = widgets.HBox
         self.widget = widgets.VBox([
             box([self.example, self.apply_button, self.view]),
-            box([self.replicas, self.load]),
+            box([self.replicas, self.load, self.send_count, self.send_button]),
             box([self.kill_count, self.kill_button, widgets.Label("run:"),
                  *self.run_buttons.values(), self.promote_button, self.undo_button]),
             self.status, self.notice, self.output, self.recent,

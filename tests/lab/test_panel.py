@@ -119,8 +119,13 @@ def test_promote_and_undo_buttons_drive_a_canary(panel):
     assert c.journal[-1].verb == "undo"
     panel.run_buttons["+2 min"].click()
     assert {p.version for p in c.pods("api") if not p.terminating} == {"v1"}
+    panel.send_count.value = 40
+    panel.send_button.click()
+    assert c.journal[-1].verb == "send" and c.journal[-1].args["count"] == 40
+    assert c.requests["version"].tolist() and set(c.requests["version"]) == {"v1"}
     panel.view.value = "traffic share"
     assert panel.figure.axes[0].get_title() == "Traffic share by version: api"
+    assert [layer.get_label() for layer in panel.figure.axes[0].collections] == ["v1"]
 
 
 def test_promote_with_nothing_to_promote_shows_why(panel):
