@@ -135,7 +135,7 @@ def best_of(port: int, path: str, seconds: float, connections: int, rounds: int 
 
 
 def compare(live_port: int, bare_port: int, path: str, seconds: float, connections: int,
-            rounds: int = 3) -> tuple[float, float]:
+            rounds: int = 5) -> tuple[float, float]:
     """Best of ``rounds`` for each server, measured in turns so both see the same noise."""
     live, bare = [], []
     for _ in range(rounds):
@@ -244,7 +244,7 @@ def sse_lag(clients: int = 100, seconds: float = 8.0) -> dict:
 # ---- main ----------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement round")
+    parser.add_argument("--seconds", type=float, default=1.5, help="per measurement round")
     parser.add_argument("--serve-bare", metavar="PAYLOAD", help=argparse.SUPPRESS)
     parser.add_argument("--serve-sse", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

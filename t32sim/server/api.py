@@ -19,9 +19,10 @@ from t32sim.server.metrics import metrics_text
 from t32sim.server.pacer import MAX_SPEED, MIN_SPEED
 from t32sim.server.security import Caller, actor_of, require_caller, source_of
 
-__all__ = ["router"]
+__all__ = ["router", "traffic_router"]
 
 router = APIRouter()
+traffic_router = APIRouter()      # the per-request hot paths, matched first
 
 SERVICE_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 MAX_COUNT = 1000
@@ -146,7 +147,7 @@ async def undo(live: Live, caller: Mutating, service: Service,
             "time": live.cluster.now}
 
 
-@router.post("/send", tags=["traffic"],
+@traffic_router.post("/send", tags=["traffic"],
              summary="Send many requests through the load balancer at once")
 async def send(live: Live, caller: Mutating, service: Service,
                count: Annotated[int, Query(ge=1, le=100_000)] = 20,
@@ -188,9 +189,10 @@ async def advance(live: Live, caller: Mutating,
 
 
 # ---- traffic --------------------------------------------------------------------------
-@router.get("/lb/select", tags=["traffic"],
+@traffic_router.get("/lb/select", tags=["traffic"],
             summary="Which Ready pod the load balancer picks next (the round robin moves on)")
-async def lb_select(request: Request, live: Live, service: Service) -> JSONResponse:
+async def lb_select(request: Request, service: Service) -> JSONResponse:
+    live = request.app.state.live      # not a dependency: this path is hot
     pod = live.command("select", {"service": service, "count": 1},
                        actor=actor_of(request), source=source_of(request))
     if pod is None:
@@ -203,7 +205,8 @@ async def lb_select(request: Request, live: Live, service: Service) -> JSONRespo
 _PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
-async def proxy(request: Request, live: Live, service: Service, path: str) -> Response:
+async def proxy(request: Request, service: Service, path: str) -> Response:
+    live = request.app.state.live      # not a dependency: this path is hot
     answer = live.command("request", {"service": service, "path": "/" + path, "count": 1},
                           actor=actor_of(request), source=source_of(request))
     body = {"service": service, "path": "/" + path, "status": answer.status,
@@ -217,10 +220,10 @@ async def proxy(request: Request, live: Live, service: Service, path: str) -> Re
 
 
 for _method in _PROXY_METHODS:
-    router.add_api_route("/proxy/{path:path}", proxy, methods=[_method], tags=["traffic"],
-                         operation_id=f"proxy_{_method.lower()}",
-                         include_in_schema=_method in ("GET", "POST"),
-                         summary="A request answered by the pod the load balancer selects")
+    traffic_router.add_api_route(
+        "/proxy/{path:path}", proxy, methods=[_method], tags=["traffic"],
+        operation_id=f"proxy_{_method.lower()}", include_in_schema=_method in ("GET", "POST"),
+        summary="A request answered by the pod the load balancer selects")
 
 
 def _pod_fields(pod: Any) -> dict[str, Any]:

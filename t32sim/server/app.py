@@ -64,7 +64,8 @@ def create_app(settings: ServerSettings | None = None, *, live: LiveCluster | No
                   docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
-    app.include_router(api.router)           # first: the hot paths match sooner
+    app.include_router(api.traffic_router)   # first: the hot paths match sooner
+    app.include_router(api.router)
     app.include_router(stream.router)
     app.include_router(dashboard.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
