@@ -262,11 +262,9 @@ class ClusterCollector(Collector):
         return out
 
     def _latencies(self, lb) -> dict[tuple[str, str], _LatencyHistogram]:
-        # The record list only grows: read the new tail, not a copy of all of it.
-        records = getattr(lb, "_records", None)
-        if not isinstance(records, list):
-            records = lb.records()
-        for record in records[self._requests_seen:]:
+        # The records only grow: read the new ones, not a copy of all of them.
+        new = lb.records(since=self._requests_seen)
+        for record in new:
             if record.pod is None:
                 continue                    # answered by the load balancer itself (503)
             key = (record.service, record.version or "")
@@ -275,7 +273,7 @@ class ClusterCollector(Collector):
                 hist = self._latency[key] = _LatencyHistogram()
             # a ``send`` batch of ``count`` requests is recorded with its mean latency
             hist.observe(float(record.latency), int(record.count))
-        self._requests_seen = len(records)
+        self._requests_seen += len(new)
         return self._latency
 
     def _rollout_metrics(self, statuses: dict[str, ServiceStatus]) -> list[Family]:

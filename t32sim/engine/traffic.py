@@ -400,9 +400,10 @@ class LoadBalancer:
         """Routed requests by (service, pod, version, status code)."""
         return dict(self._counts)
 
-    def records(self) -> list[RequestRecord]:
-        """Every routed request (``send`` batches as one row per pod and status)."""
-        return list(self._records)
+    def records(self, since: int = 0) -> list[RequestRecord]:
+        """Routed requests from number ``since`` on (``send`` batches as one row per pod
+        and status). Records are only ever appended, so a reader can keep its place."""
+        return self._records[since:]
 
     def requests_total(self, service: str) -> tuple[int, int]:
         """Routed requests and those answered with a 5xx, for one service."""
