@@ -111,7 +111,13 @@ def serve(args: argparse.Namespace) -> int:
     from t32sim.server.app import create_app
     app = create_app(settings, live=live)
     server = LiveServer(uvicorn_config(app, settings, args.log_level), live)
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:        # uvicorn re-raises Ctrl-C after its graceful shutdown
+        pass
+    where = f"; the journal is in {args.db}" if args.db else ""
+    print(f"t32sim live server stopped at simulated t={live.cluster.now:.1f} s{where}",
+          flush=True)
     return 0
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import shutil
 import subprocess
 import sys
@@ -173,3 +174,19 @@ def test_bad_apply_file_fails_clearly(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("t32sim serve: error: spec.image: missing required field")
     assert Path(ROOT / "t32sim.db").exists() is False
+
+
+def test_ctrl_c_stops_cleanly_and_saves_the_journal(serve, tmp_path):
+    db = tmp_path / "live.db"
+    server = serve("--speed", "20", "--db", str(db), "--apply", "examples/api-v1.yaml")
+    server.http.post("/chaos/kill?service=api").raise_for_status()
+    server.kill(signal.SIGINT)
+    server._drain.join(10)
+    assert server.proc.returncode == 0
+    output = server.banner()
+    assert "Traceback" not in output
+    assert "t32sim live server stopped at simulated t=" in output
+    assert f"; the journal is in {db}" in output
+    again = serve("--db", str(db))
+    verbs = [c["verb"] for c in again.http.get("/journal").json()["commands"]]
+    assert [v for v in verbs if v != "run"] == ["apply", "kill"]
