@@ -128,3 +128,43 @@ async def _scenario(server) -> None:
     assert p99 < 1.0 and lags[-1] < 1.5
     # the stalled client was skipped ahead or dropped; the others never were
     assert stats["skipped"] + stats["dropped"] >= 1, stats
+
+
+def first_messages(url: str, n: int, last_event_id: str | None = None) -> list[tuple]:
+    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+    out, fields = [], {}
+    with httpx.stream("GET", url + "events", headers=headers, timeout=10) as response:
+        for line in response.iter_lines():
+            if line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+            elif "data" in fields:
+                out.append((fields["event"], fields["id"], json.loads(fields["data"])))
+                fields = {}
+                if len(out) == n:
+                    break
+            else:
+                fields = {}
+    return out
+
+
+def test_last_event_id_resumes_with_the_missed_updates_only():
+    server = launch(port=0, seed=3, paused=True)
+    try:
+        [(event, last_id, _)] = first_messages(server.url, 1)
+        assert event == "snapshot"
+        seq = server.live.hub.seq
+        for replicas in (1, 2):
+            httpx.post(server.url + "apply", content=spec_yaml(replicas=replicas),
+                       headers={"Content-Type": "application/yaml"}).raise_for_status()
+            deadline = time.monotonic() + 5
+            while server.live.hub.seq == seq and time.monotonic() < deadline:
+                time.sleep(0.01)
+            seq = server.live.hub.seq
+        missed = first_messages(server.url, 2, last_event_id=last_id)
+        assert [event for event, _, _ in missed] == ["update", "update"]
+        assert [data["seq"] for _, _, data in missed] == [int(last_id.split("-")[1]) + 1,
+                                                          int(last_id.split("-")[1]) + 2]
+        assert first_messages(server.url, 1, last_event_id="stale-7")[0][0] == "snapshot"
+    finally:
+        server.stop()
