@@ -304,7 +304,8 @@ def test_dashboard_has_no_external_assets(make_client):
 def test_examples_are_served(make_client):
     client = make_client()
     assert client.get("/examples").json() == {
-        "examples": ["api-canary.yaml", "api-v1.yaml", "api-v2.yaml"]}
+        "examples": ["api-argo-canary.yaml", "api-autoscale.yaml", "api-canary.yaml",
+                     "api-crash.yaml", "api-rolling.yaml", "api-v1.yaml", "api-v2.yaml"]}
     text = client.get("/examples/api-v1.yaml").text
     assert "local://demo@v1" in text
 
