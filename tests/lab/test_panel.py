@@ -80,8 +80,9 @@ def test_refused_commands_show_a_message_and_change_nothing(panel):
     panel.apply("api-v1")
     assert panel.message == "" and panel.notice.value == ""
     panel.apply("nope")
-    assert panel.message == "example: expected one of ['api-argo-canary', 'api-autoscale', 'api-canary', "
-                             "'api-crash', 'api-rolling', 'api-v1', 'api-v2'], got 'nope'"
+    assert panel.message == ("example: expected one of ['api-argo-canary', 'api-autoscale', "
+                             "'api-canary', 'api-crash', 'api-rolling', 'api-v1', 'api-v2'], "
+                             "got 'nope'")
 
 
 def test_the_autoscaler_or_a_scale_moves_the_slider_without_sending_a_command(panel):
