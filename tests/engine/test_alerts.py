@@ -2,20 +2,13 @@
 through a real local SMTP server (t32sim/engine/alerts.py)."""
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
-import time
-import email.policy
-from email import message_from_bytes
-
 import pytest
-from aiosmtpd.controller import Controller
 
 import t32sim as t3
 from t32sim.engine.alerts import (Alert, AlertConfig, AlertTracker, Health, Outcome,
                                   health_of)
 from t32sim.notify import EmailNotifier
+from tests.support import free_port, wait_for
 
 UP, DOWN, SCALED = Health.UP, Health.DOWN, Health.SCALED
 CONFIG = AlertConfig(grace_seconds=30, confirm_down_seconds=10, confirm_up_seconds=10,
@@ -241,40 +234,6 @@ def test_configure_rejects_bad_settings_naming_the_field_and_changes_nothing(exa
 
 # -- e-mail through a real SMTP server -----------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        threading.Event().wait(0.02)
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def mailers():
     made = []
@@ -301,14 +260,14 @@ def test_smtp_one_mail_on_down_one_on_up_none_in_grace_none_while_flapping(examp
 
     kill_all_at(c, 60)                  # down 60..65
     c.run(until=64)
-    wait_until(lambda: len(inbox.messages) == 1, what="the DOWN mail")
+    wait_for(lambda: len(inbox.messages) == 1, what="the DOWN mail")
     down = inbox.messages[0]
     assert (down["Subject"], down["To"], down["X-T32sim-Kind"]) == \
         ("[t32sim] api is DOWN", "ops@t32sim.test", "DOWN")
     assert down.get_content().strip() == "api is DOWN at t=62 s: 0 of 3 pods Ready since t=60 s."
 
     c.run(until=70)
-    wait_until(lambda: len(inbox.messages) == 2, what="the UP mail")
+    wait_for(lambda: len(inbox.messages) == 2, what="the UP mail")
     up = inbox.messages[1]
     assert up["Subject"] == "[t32sim] api is UP"
     assert "It was DOWN for 5 s (t=60 s to t=65 s)." in up.get_content()
@@ -331,7 +290,7 @@ def test_a_failing_smtp_server_gives_an_event_not_a_crash(examples, mailers):
     c.alerts.subscribe(mailer.send)
     kill_all_at(c, 60)
     c.run(until=63)                     # the DOWN alert is queued at 62
-    wait_until(lambda: c.alerts.failures_waiting == 1, what="the delivery failure")
+    wait_for(lambda: c.alerts.failures_waiting == 1, what="the delivery failure")
     c.run(until=64)
     failed = [(t, m) for t, r, m in alert_events(c) if r == "AlertNotSent"]
     assert len(failed) == 1 and failed[0][0] == 64.0

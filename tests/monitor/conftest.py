@@ -1,27 +1,18 @@
-"""Helpers for the monitor tests: free ports, Basic headers, polling with a deadline."""
+"""Helpers for the monitor tests: Basic headers, users, a config factory, a real server."""
 from __future__ import annotations
 
 import base64
 import functools
-import socket
 import threading
-import time
 from contextlib import contextmanager
-from typing import Callable, TypeVar
 
 import pytest
 
 from t32sim.monitor.config import MonitorConfig
+from tests.support import free_port, wait_for
 
-T = TypeVar("T")
 ADMIN_PASSWORD = "admin-password-for-tests"
 VIEWER_PASSWORD = "viewer-password-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -31,20 +22,6 @@ def basic(user: str, password: str) -> dict[str, str]:
 
 ADMIN = basic("admin", ADMIN_PASSWORD)
 VIEWER = basic("viewer", VIEWER_PASSWORD)
-
-
-def wait_for(probe: Callable[[], T], timeout: float = 10.0, every: float = 0.02,
-             what: str = "condition") -> T:
-    """Call ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
-        pause.wait(every)
 
 
 @pytest.fixture

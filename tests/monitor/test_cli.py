@@ -17,7 +17,8 @@ from t32sim.audit import AuditLog
 from t32sim.auth import UserStore, default_users_path, verify_password
 from t32sim.cli import build_parser
 from t32sim.monitor.cli import cmd_audit_show, cmd_audit_verify, cmd_monitor
-from tests.monitor.conftest import basic, free_port, wait_for
+from tests.monitor.conftest import basic
+from tests.support import free_port, process_gone, wait_for
 
 KEY = "cli-test-audit-key-0123456789"
 
@@ -165,15 +166,6 @@ def monitor_process(tmp_path):
         process.stop()
 
 
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    with open(f"/proc/{pid}/stat") as handle:
-        return handle.read().split(") ")[1][0] == "Z"
-
-
 def start_and_log_in(process):
     line = process.line_with("generated a password for user 'admin': ")
     password = line.split("'admin': ")[1].strip()
@@ -190,7 +182,7 @@ def test_ctrl_c_stops_the_monitor_and_every_service(monitor_process):
     _, pids = start_and_log_in(monitor_process)
     monitor_process.proc.send_signal(signal.SIGINT)
     assert monitor_process.proc.wait(15) == 0
-    assert all(gone(pid) for pid in pids)
+    assert all(process_gone(pid) for pid in pids)
     rows = AuditLog(monitor_process.db, key=KEY).rows(newest_first=False)
     assert [r.action for r in rows] == ["monitor.start", "monitor.stop"]
     assert all(("Traceback" not in line) for line in monitor_process.output)
@@ -200,7 +192,7 @@ def test_services_die_with_a_killed_monitor(monitor_process):
     _, pids = start_and_log_in(monitor_process)
     monitor_process.proc.kill()
     monitor_process.proc.wait(10)
-    wait_for(lambda: all(gone(pid) for pid in pids), timeout=10, what="orphans gone")
+    wait_for(lambda: all(process_gone(pid) for pid in pids), timeout=10, what="orphans gone")
 
 
 def test_audit_verify_without_the_key_says_so(tmp_path, monkeypatch, capsys):

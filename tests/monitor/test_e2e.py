@@ -9,47 +9,16 @@ import argparse
 import io
 import os
 import time
-from email import message_from_bytes
 
-import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from t32sim.monitor.app import create_monitor_app
 from t32sim.monitor.cli import cmd_audit_verify
 from t32sim.notify import EmailNotifier
-from tests.monitor.conftest import ADMIN, free_port, wait_for
+from tests.monitor.conftest import ADMIN
+from tests.support import process_gone, wait_for
 
 INTERVAL, THRESHOLD, COOLDOWN = 0.2, 5, 3.0
-
-
-class Inbox:
-    def __init__(self):
-        self.subjects: list[str] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.subjects.append(message_from_bytes(envelope.content)["Subject"])
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
-
-
-def dead(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    with open(f"/proc/{pid}/stat") as handle:
-        return handle.read().split(") ")[1][0] == "Z"
 
 
 def test_failover_chain_with_real_processes(config_for, tmp_path, smtp, monkeypatch):
@@ -87,7 +56,7 @@ def test_failover_chain_with_real_processes(config_for, tmp_path, smtp, monkeypa
             crashed = client.post("/api/chaos/crash", json={}, headers=ADMIN)
             assert (crashed.status_code, crashed.json()["service"]) == (
                 200, {"killed_pid": pids["v2"]})
-            wait_for(lambda: dead(pids["v2"]), what="v2 process gone")
+            wait_for(lambda: process_gone(pids["v2"]), what="v2 process gone")
             held = wait_for(lambda: (s := status())["last_decision"] == "cooldown" and s,
                             timeout=COOLDOWN + 2, what="cooldown decision")
             assert held["active"] == "v2" and held["failures_in_window"] >= THRESHOLD
@@ -113,7 +82,7 @@ def test_failover_chain_with_real_processes(config_for, tmp_path, smtp, monkeypa
         notifier.close(timeout=10)
 
     # every spawned process is gone after the app stopped
-    assert all(dead(pid) for pid in pids.values())
+    assert all(process_gone(pid) for pid in pids.values())
 
     rows = app.state.audit.rows(limit=None, newest_first=False)
     steps = [(r.who, r.action, r.target, r.result) for r in rows if not r.action.startswith("process.")]
@@ -137,7 +106,7 @@ def test_failover_chain_with_real_processes(config_for, tmp_path, smtp, monkeypa
     assert out.getvalue() == f"{config.db}: OK, {len(rows)} rows, chain intact\n"
 
     # the mails, in order, and no delivery errors
-    wait_for(lambda: len(inbox.subjects) >= 6, what="six mails")
+    wait_for(lambda: len(inbox.messages) >= 6, what="six mails")
     assert inbox.subjects == ["[t32sim] v1 is DOWN", "[t32sim] failover v1 -> v2", "[t32sim] v2 is UP",
                               "[t32sim] v2 is DOWN", "[t32sim] failover v2 -> v3", "[t32sim] v3 is UP"]
     assert errors == []

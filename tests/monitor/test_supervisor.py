@@ -9,16 +9,7 @@ import httpx
 import pytest
 
 from t32sim.monitor.supervisor import ProcState, Supervisor, SupervisorError
-from tests.monitor.conftest import free_port
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as handle:        # a zombie is not alive
-        return handle.read().split(") ")[1][0] != "Z"
+from tests.support import free_port, process_gone
 
 
 async def wait_async(probe, timeout=15.0):
@@ -53,7 +44,7 @@ def test_start_crash_restart_and_stop(tmp_path):
             assert not [v for v in environ if v.startswith((b"T32SIM_ADMIN_PASSWORD", b"T32SIM_AUDIT_KEY",
                                                             b"T32SIM_SMTP_PASSWORD"))]
             assert await supervisor.kill("v1") == pid
-            await wait_async(lambda: not alive(pid))
+            await wait_async(lambda: process_gone(pid))
             await wait_async(lambda: supervisor.snapshot()["v1"]["restarts"] == 1
                              and supervisor.snapshot()["v1"]["pid"] is not None)
             assert await supervisor.wait_ready(15) == []
@@ -65,7 +56,7 @@ def test_start_crash_restart_and_stop(tmp_path):
             await supervisor.stop()
         return pids
     pids = asyncio.run(scenario())
-    assert not any(alive(pid) for pid in pids)
+    assert all(process_gone(pid) for pid in pids)
     assert {c["state"] for c in supervisor.snapshot().values()} == {ProcState.STOPPED.value}
     assert events == [("started", "v1"), ("started", "v3"), ("killed", "v1"), ("exited", "v1"),
                       ("started", "v1")]
@@ -84,7 +75,7 @@ def test_a_stop_during_backoff_does_not_restart(tmp_path):
             await supervisor.stop()
         return pid
     pid = asyncio.run(scenario())
-    assert not alive(pid)
+    assert process_gone(pid)
     assert supervisor.snapshot()["v2"] == {"pid": None, "port": supervisor.children["v2"].port,
                                            "state": "stopped", "restarts": 0, "last_exit": -9}
 
