@@ -12,11 +12,11 @@ import pytest
 
 from t32sim.monitor.app import create_monitor_app
 from tests.monitor.conftest import ADMIN_PASSWORD, VIEWER_PASSWORD, add_viewer, serve
+from tests.support import CHROMIUM, requires_chromium
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs /usr/bin/chromium")
+pytestmark = requires_chromium
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """The dashboard in headless Chromium: apply, pods turn Ready, kill, see the event and recovery."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from t32sim.server import launch
+from tests.support import requires_chromium
 
 from .helpers import ROOT
 
@@ -14,8 +14,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed")
+pytestmark = requires_chromium
 
 
 @pytest.fixture
