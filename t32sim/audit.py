@@ -40,7 +40,6 @@ order and reports the first one whose id, link or mac does not check out:
 """
 from __future__ import annotations
 
-import enum
 import hashlib
 import hmac
 import json
@@ -53,6 +52,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Mapping
+
+from t32sim.enums import StrEnum
 
 __all__ = [
     "AuditLog", "AuditRow", "AuditResult", "VerifyReport", "AuditKeyError",
@@ -83,7 +84,7 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 
-class AuditResult(str, enum.Enum):
+class AuditResult(StrEnum):
     """Usual values for the ``result`` column (any short string is accepted)."""
     OK = "ok"
     ERROR = "error"
@@ -91,9 +92,6 @@ class AuditResult(str, enum.Enum):
     FORBIDDEN = "forbidden"  # authenticated, but the role may not do this
     REFUSED = "refused"      # refused before authorisation (cross-site, bad input)
     LOCKED = "locked"        # the user is locked out
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class AuditKeyError(RuntimeError):

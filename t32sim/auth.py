@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import enum
 import hashlib
 import hmac
 import json
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from t32sim.audit import AuditLog, AuditResult
+from t32sim.enums import StrEnum
 
 __all__ = [
     "Role", "Principal", "AuthError", "hash_password", "verify_password", "generate_password",
@@ -52,13 +52,10 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P, SCRYPT_LEN, SALT_BYTES = 2 ** 14, 8, 1, 32, 16
 MAX_PASSWORD_CHARS = 1024
 
 
-class Role(str, enum.Enum):
+class Role(StrEnum):
     """What a user may do. ``admin`` includes everything a ``viewer`` may do."""
     VIEWER = "viewer"
     ADMIN = "admin"
-
-    def __str__(self) -> str:
-        return self.value
 
     def allows(self, required: "Role") -> bool:
         return _RANK[self] >= _RANK[Role(required)]

@@ -15,7 +15,6 @@ set, either STARTTLS, implicit TLS (port 465) or a loopback host is required.
 """
 from __future__ import annotations
 
-import enum
 import ipaddress
 import logging
 import os
@@ -28,6 +27,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Callable, Mapping, Sequence
 
+from t32sim.enums import StrEnum
+
 __all__ = ["NotificationKind", "Notification", "EmailNotifier", "ENV_VARS"]
 
 log = logging.getLogger(__name__)
@@ -38,14 +39,11 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class NotificationKind(str, enum.Enum):
+class NotificationKind(StrEnum):
     DOWN = "DOWN"
     UP = "UP"
     FAILOVER = "FAILOVER"
     INFO = "INFO"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

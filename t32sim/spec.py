@@ -49,7 +49,6 @@ composed, before anything is built; a key given twice in one mapping is an error
 from __future__ import annotations
 
 import difflib
-import enum
 import hashlib
 import json
 import math
@@ -66,6 +65,8 @@ from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
+from t32sim.enums import StrEnum
+
 __all__ = [
     "SpecError", "ServiceSpec", "Probe", "EnvVar", "Autoscale", "ScalingPolicy",
     "ScalingRules", "Strategy", "CanaryStep", "Analysis", "Rollout", "load_spec",
@@ -81,13 +82,10 @@ class SpecError(ValueError):
                                    for path, message in self.errors))
 
 
-class Strategy(str, enum.Enum):
+class Strategy(StrEnum):
     ROLLING_UPDATE = "RollingUpdate"
     BLUE_GREEN = "BlueGreen"
     CANARY = "Canary"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,13 @@ taking an :class:`Alert`; an :class:`Alert` has ``kind``, ``subject``, ``body`` 
 """
 from __future__ import annotations
 
-import enum
 import queue
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Level, Reason
+from t32sim.enums import StrEnum
 
 if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
@@ -47,14 +47,11 @@ __all__ = ["Health", "health_of", "AlertConfig", "Alert", "Outcome", "Transition
 _EPS = 1e-9
 
 
-class Health(str, enum.Enum):
+class Health(StrEnum):
     """What a service looks like from the outside."""
     UP = "UP"            # Ready >= desired > 0
     DOWN = "DOWN"        # fewer pods Ready than desired
     SCALED = "SCALED"    # desired is 0: switched off on purpose
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def health_of(ready: int, desired: int) -> Health:
@@ -129,13 +126,10 @@ class Alert:
                 "subject": self.subject, "message": self.message}
 
 
-class Outcome(str, enum.Enum):
+class Outcome(StrEnum):
     BASELINE = "baseline"    # the first confirmed state: recorded, not alerted
     ALERT = "alert"          # tell someone
     HELD = "held"            # confirmed inside the cooldown of the last alert of its kind
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

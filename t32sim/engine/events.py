@@ -1,21 +1,19 @@
 """Events: every transition in the cluster is an Event that explains itself to a student."""
 from __future__ import annotations
 
-import enum
 from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
+from t32sim.enums import StrEnum
 
-class Level(str, enum.Enum):
+
+class Level(StrEnum):
     """Kubernetes event types."""
     NORMAL = "Normal"
     WARNING = "Warning"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Reason(str, enum.Enum):
+class Reason(StrEnum):
     """Why an event happened. Values are what students will see in ``kubectl get events``."""
     APPLIED = "Applied"
     UNCHANGED = "Unchanged"
@@ -68,9 +66,6 @@ class Reason(str, enum.Enum):
     PROBE_BROKEN = "ProbeBroken"
     FAULT_INJECTED = "FaultInjected"
     HEALED = "Healed"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 #: One sentence per reason, for students. ``{...}`` fields come from the emitting code.

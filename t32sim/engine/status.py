@@ -1,21 +1,18 @@
 """A service's status, computed from its desired state and its pods (a pure function)."""
 from __future__ import annotations
 
-import enum
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from t32sim.engine.store import Pod, ServiceState
+from t32sim.enums import StrEnum
 
 
-class Phase(str, enum.Enum):
+class Phase(StrEnum):
     PROGRESSING = "Progressing"
     PAUSED = "Paused"
     HEALTHY = "Healthy"
     DEGRADED = "Degraded"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

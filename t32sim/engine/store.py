@@ -5,14 +5,14 @@ through ``watch`` callbacks when a service's objects change.
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from t32sim.enums import StrEnum
 from t32sim.spec import ServiceSpec
 
 
-class PodPhase(str, enum.Enum):
+class PodPhase(StrEnum):
     """The STATUS column of ``kubectl get pods``; readiness is the separate ``ready`` flag."""
     PENDING = "Pending"
     CONTAINER_CREATING = "ContainerCreating"
@@ -21,9 +21,6 @@ class PodPhase(str, enum.Enum):
     RUNNING = "Running"
     CRASH_LOOP_BACKOFF = "CrashLoopBackOff"
     TERMINATING = "Terminating"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def k8s_phase(self) -> str:

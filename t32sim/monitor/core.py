@@ -8,7 +8,6 @@ the next tick after each check (no busy loop): at most one check per
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import time
 from collections import deque
@@ -18,6 +17,7 @@ from typing import Any, Callable
 import httpx
 
 from t32sim.audit import AuditLog, AuditResult
+from t32sim.enums import StrEnum
 from t32sim.failover import Decision, FailoverPolicy, Outcome
 from t32sim.monitor.checker import HealthCheck, check_health
 from t32sim.monitor.config import MonitorConfig
@@ -31,14 +31,11 @@ log = logging.getLogger(__name__)
 MONITOR_ACTOR = "monitor"
 
 
-class ChaosKind(str, enum.Enum):
+class ChaosKind(StrEnum):
     CPU = "cpu"
     CORRUPTION = "corruption"
     RESET = "reset"
     CRASH = "crash"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class ActionError(Exception):

@@ -1,18 +1,15 @@
 """UP / DOWN state of the active service, and when that deserves an alert (pure)."""
 from __future__ import annotations
 
-import enum
+from t32sim.enums import StrEnum
 
 __all__ = ["ServiceState", "StatusTracker"]
 
 
-class ServiceState(str, enum.Enum):
+class ServiceState(StrEnum):
     UNKNOWN = "UNKNOWN"
     UP = "UP"
     DOWN = "DOWN"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class StatusTracker:

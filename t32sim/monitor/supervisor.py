@@ -16,7 +16,6 @@ are removed from the children's environment: they do not need them.
 from __future__ import annotations
 
 import asyncio
-import enum
 import os
 import signal
 import socket
@@ -28,6 +27,8 @@ from typing import Callable, Mapping
 
 import httpx
 
+from t32sim.enums import StrEnum
+
 __all__ = ["Supervisor", "SupervisorError", "ProcState", "SECRET_ENV"]
 
 SECRET_ENV = ("T32SIM_ADMIN_PASSWORD", "T32SIM_AUDIT_KEY", "T32SIM_SMTP_PASSWORD",
@@ -38,13 +39,10 @@ class SupervisorError(RuntimeError):
     """The services cannot be started (e.g. a port is already in use)."""
 
 
-class ProcState(str, enum.Enum):
+class ProcState(StrEnum):
     RUNNING = "running"
     BACKOFF = "backoff"     # crashed; waiting before the restart
     STOPPED = "stopped"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass
