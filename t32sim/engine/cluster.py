@@ -285,8 +285,21 @@ class Cluster:
 
     @property
     def journal(self) -> list[Command]:
-        """Every command so far, in order (consecutive runs are merged)."""
+        """Every command so far, in order (a copy; consecutive runs are merged)."""
         return list(self._journal)
+
+    def journal_since(self, position: int) -> list[Command]:
+        """The journal's entries from index ``position`` on (a new list of frozen entries),
+        without copying the whole journal: for readers that keep their place.
+
+        Entries before the last never change, but the **last entry may still be
+        rewritten** by coalescing: a ``run`` grows its ``until``. So a reader that has
+        seen ``n`` entries should read on from ``journal_since(n - 1)``.
+        """
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+            raise CommandError(f"position: expected an integer >= 0, got {position!r}",
+                               field="position")
+        return self._journal[position:]
 
     def services(self) -> list[str]:
         return list(self.store.services)

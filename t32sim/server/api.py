@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from t32sim.server.bodies import parse_spec_body, read_body
 from t32sim.server.errors import ApiError
-from t32sim.server.live import LiveCluster, engine_journal
+from t32sim.server.live import LiveCluster
 from t32sim.server.metrics import metrics_text
 from t32sim.server.pacer import MAX_SPEED, MIN_SPEED
 from t32sim.server.security import Caller, actor_of, require_caller, source_of
@@ -46,7 +46,7 @@ Live = Annotated[LiveCluster, Depends(get_live)]
 async def healthz(live: Live) -> dict[str, Any]:
     return {"ok": True, "time": live.cluster.now, "seed": live.cluster.seed,
             **live.server_info(), "services": len(live.cluster.services()),
-            "journal": len(engine_journal(live.cluster)), "resumed": live.resumed_commands,
+            "journal": live.journal_length(), "resumed": live.resumed_commands,
             "sse": live.hub.stats()}
 
 

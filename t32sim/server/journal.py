@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 __all__ = ["CommandJournal", "JOURNAL_FORMAT"]
 
@@ -50,9 +50,9 @@ class CommandJournal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")   # durable against a killed process
         self._db.executescript(_SCHEMA)
-        self._synced = 0          # cluster.journal entries known to be on disk (last may grow)
+        self._synced = 0          # the cluster's journal entries the rows mirror
         self._rows = -1           # rows on disk, when known
-        self._written: list[tuple[int, dict]] = []    # the last rows written, as written
+        self._cached: dict[int, tuple] = {}    # the newest rows on disk, by position
 
     # ---- meta ---------------------------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
@@ -78,45 +78,61 @@ class CommandJournal:
         return {"format": JOURNAL_FORMAT, "seed": self.get_meta("seed"),
                 "commands": self.commands()}
 
+    @property
+    def synced(self) -> int:
+        """How many of the cluster's journal entries the rows mirrored at the last ``sync``."""
+        return self._synced
+
+    def resume_point(self) -> int:
+        """Where the next ``sync`` must start: the last synced entry, which may have been
+        rewritten since (a growing ``run``), or 0."""
+        return max(0, self._synced - 1)
+
     def write_ahead(self, pos: int, command: dict, source: str | None = None) -> None:
         """Commit ``command`` at ``pos`` before it is applied."""
         row = _row(pos, command)
         self._upsert([row], source)
-        self._remember([row], max(self._rows, pos + 1))
+        if self._rows >= 0:
+            self._rows = max(self._rows, pos + 1)
+        self._cached[pos] = row
 
     def discard(self, pos: int) -> None:
         """Forget a write-ahead row whose command the engine refused."""
         self._write("DELETE FROM commands WHERE pos >= ?", (pos,))
         self._synced = min(self._synced, pos)
-        self._rows, self._written = -1, []
+        self._rows, self._cached = -1, {}
 
-    def sync(self, journal: list, source: str | None = None, since: int | None = None) -> None:
-        """Make the rows equal ``journal`` (a cluster's list of commands).
+    def sync(self, entries: Sequence, start: int = 0, source: str | None = None) -> None:
+        """Make the rows from ``start`` on equal ``entries``: the cluster's journal from
+        index ``start`` on (``cluster.journal_since(start)``); later rows are deleted.
 
-        Only entries from the last synced one on are written: earlier ones never
-        change, and the last may be a ``run`` whose ``until`` grew.
+        Entries before ``start`` must already be on disk (they never change). Only rows
+        that differ from what was last written are written, and nothing at all when
+        every row is already there, so a tick that changed nothing costs no write.
         """
-        start = max(0, self._synced - 1) if since is None else since
-        rows = [_row(pos, _as_dict(journal[pos])) for pos in range(start, len(journal))]
-        if len(journal) == self._rows and rows and rows == self._written[-len(rows):]:
-            self._synced = len(journal)
-            return                       # nothing changed since the last write
+        total = start + len(entries)
+        rows = [_row(start + i, _as_dict(entry)) for i, entry in enumerate(entries)]
+        changed = [row for row in rows if self._cached.get(row[0]) != row]
+        if not changed and total == self._rows:
+            self._synced = total
+            return
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                self._upsert_rows(rows, source)
-                self._db.execute("DELETE FROM commands WHERE pos >= ?", (len(journal),))
+                self._upsert_rows(changed, source)
+                self._db.execute("DELETE FROM commands WHERE pos >= ?", (total,))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        self._synced = len(journal)
-        self._remember(rows, len(journal))
+        self._synced = total
+        self._remember(rows, total)
 
     def _remember(self, rows: list[tuple], count: int) -> None:
-        """Keep the newest rows written (as written), to skip rewriting identical ones."""
+        """Keep the newest rows on disk (as written), to skip rewriting identical ones."""
         self._rows = count
-        self._written = rows[-2:]
+        self._cached = {pos: row for pos, row in self._cached.items() if count - 2 <= pos < count}
+        self._cached.update((row[0], row) for row in rows[-2:])
 
     def mark_synced(self, count: int) -> None:
         """Tell the journal that the first ``count`` rows match the cluster's journal."""

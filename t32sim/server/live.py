@@ -27,7 +27,7 @@ from t32sim.spec import SpecError
 
 log = logging.getLogger("t32sim.server")
 
-__all__ = ["LiveCluster", "PACER_ACTOR", "SLOW_STEP_SECONDS", "engine_journal"]
+__all__ = ["LiveCluster", "PACER_ACTOR", "SLOW_STEP_SECONDS"]
 
 PACER_ACTOR = "pacer"
 SLOW_STEP_SECONDS = 0.5      # an engine step longer than this re-anchors the pacer
@@ -101,7 +101,7 @@ class LiveCluster:
             self.cluster.run(until=target, actor=PACER_ACTOR)
             if self.clock() - started > SLOW_STEP_SECONDS:
                 self.pacer.rebase(self.cluster.now)     # the engine fell behind: slow down
-        self.journal.sync(engine_journal(self.cluster))
+        self.persist()
 
     def step(self) -> None:
         """One pacer tick: advance, then publish one coalesced update."""
@@ -126,7 +126,7 @@ class LiveCluster:
         self.advance()
         self.cluster.run(until=self.cluster.now + seconds, actor=actor)
         self.pacer.rebase(self.cluster.now)
-        self.journal.sync(engine_journal(self.cluster))
+        self.persist()
         return self.cluster.now
 
     def set_speed(self, speed: float) -> None:
@@ -149,17 +149,30 @@ class LiveCluster:
     # ---- commands -----------------------------------------------------------------
     def command(self, verb: str, args: dict[str, Any], *, actor: str, source: str) -> Any:
         """Journal, then execute ``verb(**args)`` at the current simulated time."""
-        self.advance()
-        pos = len(engine_journal(self.cluster))
+        self.advance()                       # also syncs: the rows mirror the engine's journal
+        pos = self.journal.synced
         entry = {"time": self.cluster.now, "actor": actor, "verb": verb, "args": args}
         self.journal.write_ahead(pos, entry, source)
         try:
             result = self.cluster.execute(entry)
         except BaseException:
-            self.journal.sync(engine_journal(self.cluster), since=pos)   # drops the refused row
+            self.persist(start=pos)          # drops the refused row
             raise
-        self.journal.sync(engine_journal(self.cluster), source=source, since=pos)
+        self.persist(start=pos, source=source)
         return result
+
+    # ---- the journal --------------------------------------------------------------
+    def persist(self, start: int | None = None, source: str | None = None) -> None:
+        """Write the engine's journal from entry ``start`` on (default: from the last
+        synced entry, which a growing ``run`` may have rewritten) to SQLite."""
+        if start is None:
+            start = self.journal.resume_point()
+        self.journal.sync(self.cluster.journal_since(start), start, source)
+
+    def journal_length(self) -> int:
+        """How many entries the engine's journal has, without copying it."""
+        start = self.journal.resume_point()
+        return start + len(self.cluster.journal_since(start))
 
     # ---- the pacer task -----------------------------------------------------------
     async def pace(self, tick: float) -> None:
@@ -179,20 +192,10 @@ class LiveCluster:
 
     def close(self) -> None:
         try:
-            self.journal.sync(engine_journal(self.cluster))
+            self.persist()
         finally:
             self.hub.close_all()
             self.journal.close()
-
-
-def engine_journal(cluster: Cluster) -> list:
-    """The cluster's journal without copying it (read only).
-
-    ``Cluster.journal`` returns a fresh copy, which would make every command O(journal);
-    the pacer and every request read it, so the private list is read here instead.
-    """
-    entries = getattr(cluster, "_journal", None)
-    return entries if isinstance(entries, list) else cluster.journal
 
 
 def requests_by_version(cluster: Cluster) -> dict[str, dict[str, int]]:

@@ -160,3 +160,30 @@ def test_unknown_service_lookups_name_the_known_ones(examples):
     c.apply(examples / "api-v1.yaml")
     with pytest.raises(t3.CommandError, match=r"no service named 'web' \(known: api\)"):
         c.service("web")
+
+
+def test_journal_since_reads_on_from_a_position_and_the_last_entry_may_grow(examples):
+    c = t3.Cluster(seed=7)
+    c.apply(examples / "api-v1.yaml")
+    c.run(until=10)
+    assert c.journal_since(0) == c.journal and len(c.journal) == 2
+    seen = len(c.journal)
+    assert c.journal_since(seen) == []
+    assert c.journal_since(99) == []
+    c.run(until=20)                                   # merged into the last entry ...
+    assert len(c.journal) == seen
+    assert [cmd.to_dict() for cmd in c.journal_since(seen - 1)] == [
+        {"time": 0.0, "actor": "user", "verb": "run", "args": {"until": 20.0}}]
+    c.kill("api", 1)                                  # ... a new command is a new entry
+    assert [cmd.verb for cmd in c.journal_since(seen - 1)] == ["run", "kill"]
+    tail = c.journal_since(seen)
+    tail.clear()                                      # a copy: the journal is not touched
+    assert len(c.journal) == 3
+
+
+@pytest.mark.parametrize("position", [-1, 1.0, "0", True, None])
+def test_journal_since_refuses_a_bad_position(position):
+    c = t3.Cluster(seed=7)
+    with pytest.raises(t3.CommandError) as caught:
+        c.journal_since(position)
+    assert caught.value.field == "position"

@@ -71,3 +71,22 @@ def test_replace_rewrites_everything(tmp_path):
     journal.replace([{"time": 0.0, "actor": "u", "verb": "run", "args": {"until": 2.0}}])
     assert journal.commands() == [{"time": 0.0, "actor": "u", "verb": "run",
                                    "args": {"until": 2.0}}]
+
+
+def test_sync_takes_the_tail_from_a_position_and_keeps_earlier_rows(tmp_path):
+    db = tmp_path / "j.db"
+    journal = CommandJournal(db)
+    cluster = t3.Cluster(seed=1)
+    cluster.run(until=1.5)
+    journal.write_ahead(0, cluster.journal[0].to_dict(), "ann@1.2.3.4")
+    journal.sync(cluster.journal_since(0), 0)
+    assert (journal.synced, journal.resume_point()) == (1, 0)
+    cluster.run(until=4.0)                       # the last entry grows ...
+    journal.sync(cluster.journal_since(journal.resume_point()), journal.resume_point())
+    assert rows(db) == [(0, 0.0, "user", "run", '{"until": 4.0}', "ann@1.2.3.4")]
+    journal.write_ahead(1, {"time": 4.0, "actor": "u", "verb": "kill",
+                            "args": {"service": "ghost", "count": 1}}, "bob@5.6.7.8")
+    journal.sync(cluster.journal_since(1), 1)     # ... the engine refused the kill: row gone
+    assert rows(db) == [(0, 0.0, "user", "run", '{"until": 4.0}', "ann@1.2.3.4")]
+    assert journal.synced == 1
+    journal.close()

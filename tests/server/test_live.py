@@ -129,3 +129,35 @@ def test_apply_is_skipped_when_resuming(tmp_path):
     assert again.resumed_commands == 1
     assert again.cluster.service("api").spec.image == "local://demo@v1"
     again.close()
+
+
+def test_journal_length_follows_the_engine_journal(tmp_path):
+    clock = FakeClock()
+    live = open_live(tmp_path, clock=clock, speed=2.0)
+    assert live.journal_length() == 0
+    live.command("apply", {"spec": doc()}, actor="u", source="s")
+    clock.now += 5
+    live.step()
+    live.command("kill", {"service": "api", "count": 1}, actor="u", source="s")
+    clock.now += 1
+    assert live.journal_length() == len(live.cluster.journal) == 3
+    live.step()                                   # time moved on: a new run entry
+    assert live.journal_length() == len(live.cluster.journal) == 4
+    assert live.journal.commands() == [c.to_dict() for c in live.cluster.journal]
+    live.close()
+
+
+def test_the_server_reads_the_engine_journal_only_through_its_public_api():
+    import ast
+    from pathlib import Path
+
+    import t32sim.server
+
+    private = []
+    for path in sorted(Path(t32sim.server.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "_journal":
+                private.append(f"{path.name}:{node.lineno}")
+            if isinstance(node, ast.Constant) and node.value == "_journal":
+                private.append(f"{path.name}:{node.lineno}")
+    assert private == []
