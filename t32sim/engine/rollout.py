@@ -278,8 +278,36 @@ def canary_replicas(weight: int, replicas: int) -> int:
     return -(-weight * replicas // 100)
 
 
+class _DelayedScaleDown:
+    """Argo's scaleDownDelaySeconds, shared by both machines: a replaced ReplicaSet keeps its
+    pods for ``scale_down_delay`` seconds (``scale_down``: hash -> when to empty it)."""
+    scale_down: dict[str, float]
+    scale_down_delay: float
+
+    def _plan_delayed(self, obs: Observation) -> dict[str, int]:
+        """Every ReplicaSet at 0, except those still inside their delay: they keep their size."""
+        plan = {key: 0 for key in obs.rss}
+        for key, until in self.scale_down.items():
+            if key in plan and obs.now < until:
+                plan[key] = obs.rss[key].replicas
+        return plan
+
+    def _expire_delays(self, obs: Observation) -> list[float]:
+        """Forget the delays that are over (or whose ReplicaSet is gone); return the times
+        still to come, to look again then."""
+        wakes = [t for t in self.scale_down.values() if t > obs.now]
+        self.scale_down = {k: t for k, t in self.scale_down.items()
+                           if t > obs.now and k in obs.rss}
+        return wakes
+
+    def _delay_scale_down(self, key: str, obs: Observation, wakes: list[float]) -> None:
+        """Empty ``key`` in ``scale_down_delay`` seconds, and look again then."""
+        self.scale_down[key] = obs.now + self.scale_down_delay
+        wakes.append(obs.now + self.scale_down_delay)
+
+
 @dataclass
-class CanaryRollout:
+class CanaryRollout(_DelayedScaleDown):
     """Argo Rollouts' canary with traffic routing, one service's state."""
     steps: tuple[CanaryStep, ...]
     analysis: Analysis | None = None
@@ -330,10 +358,7 @@ class CanaryRollout:
         return [b for b in groups if b.weight > 0]
 
     def replicas(self, obs: Observation) -> dict[str, int]:
-        plan = {key: 0 for key in obs.rss}
-        for key, until in self.scale_down.items():
-            if key in plan and obs.now < until:
-                plan[key] = obs.rss[key].replicas
+        plan = self._plan_delayed(obs)
         if self.stable in plan:
             plan[self.stable] = obs.replicas
         if self.canary is not None and self.canary in plan:
@@ -350,9 +375,7 @@ class CanaryRollout:
                 ) -> tuple[list[Note], list[float]]:
         """Move as far as the world allows now; return notes and the times to look again."""
         notes: list[Note] = []
-        wakes: list[float] = [t for t in self.scale_down.values() if t > obs.now]
-        self.scale_down = {k: t for k, t in self.scale_down.items()
-                           if t > obs.now and k in obs.rss}
+        wakes = self._expire_delays(obs)
         if self.stable is None or self.stable not in obs.rss:
             self.stable = obs.current              # first version: no steps to run
         if obs.current == self.stable:
@@ -526,8 +549,7 @@ class CanaryRollout:
             if not self._at_desired_counts(obs, 100):
                 return
             old = self.stable
-            self.scale_down[old] = obs.now + self.scale_down_delay
-            wakes.append(obs.now + self.scale_down_delay)
+            self._delay_scale_down(old, obs, wakes)
             notes.append(Note(Reason.ROLLOUT_COMPLETED,
                               f"Canary {_rev(obs, self.canary)} fully promoted: 100 % of traffic, "
                               f"it is the stable revision now; {_rev(obs, old)} is scaled down "
@@ -539,7 +561,7 @@ class CanaryRollout:
 
 
 @dataclass
-class BlueGreenRollout:
+class BlueGreenRollout(_DelayedScaleDown):
     """Argo Rollouts' blue/green: an active and a preview ReplicaSet, one switch."""
     auto_promotion_enabled: bool = True
     auto_promotion_seconds: float | None = None
@@ -568,10 +590,7 @@ class BlueGreenRollout:
         return [Backend("active", 100, frozenset({self.active}))]
 
     def replicas(self, obs: Observation) -> dict[str, int]:
-        plan = {key: 0 for key in obs.rss}
-        for key, until in self.scale_down.items():
-            if key in plan and obs.now < until:
-                plan[key] = obs.rss[key].replicas
+        plan = self._plan_delayed(obs)
         for key in (self.active, self.preview):
             if key in plan:
                 plan[key] = obs.replicas
@@ -586,9 +605,7 @@ class BlueGreenRollout:
 
     def advance(self, obs: Observation, measure=None) -> tuple[list[Note], list[float]]:
         notes: list[Note] = []
-        wakes = [t for t in self.scale_down.values() if t > obs.now]
-        self.scale_down = {k: t for k, t in self.scale_down.items()
-                           if t > obs.now and k in obs.rss}
+        wakes = self._expire_delays(obs)
         if self.active is None or self.active not in obs.rss:
             self.active = obs.current
         if obs.current == self.active:
@@ -644,8 +661,7 @@ class BlueGreenRollout:
                     wakes.append(at)
                     return notes, wakes
         old = self.active
-        self.scale_down[old] = obs.now + self.scale_down_delay
-        wakes.append(obs.now + self.scale_down_delay)
+        self._delay_scale_down(old, obs, wakes)
         notes.append(Note(Reason.ROLLOUT_SWITCHED,
                           f"All {obs.replicas} pod(s) of {_rev(obs, self.preview)} are available: "
                           f"the active service switches from {_rev(obs, old)} in one step; "
