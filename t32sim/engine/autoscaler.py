@@ -222,6 +222,12 @@ def _changed_in(events: Sequence[ScaleEvent], period: float, now: float) -> int:
     return sum(e.change for e in events if e.time > now - period)
 
 
+def _replicas_at_period_start(current: int, ups: Sequence[ScaleEvent],
+                              downs: Sequence[ScaleEvent], period: float, now: float) -> int:
+    """How many replicas there were ``period`` seconds ago: undo the scale events since."""
+    return current - _changed_in(ups, period, now) + _changed_in(downs, period, now)
+
+
 def scale_up_limit(current: int, ups: Sequence[ScaleEvent], downs: Sequence[ScaleEvent],
                    rules: ScalingRules, now: float) -> int:
     """The most replicas the scale-up policies allow now (Kubernetes'
@@ -231,8 +237,7 @@ def scale_up_limit(current: int, ups: Sequence[ScaleEvent], downs: Sequence[Scal
     pick = min if rules.select_policy == "Min" else max
     result = None
     for policy in rules.policies:
-        start = (current - _changed_in(ups, policy.period_seconds, now)
-                 + _changed_in(downs, policy.period_seconds, now))
+        start = _replicas_at_period_start(current, ups, downs, policy.period_seconds, now)
         proposed = (start + policy.value if policy.type == "Pods"
                     else math.ceil(start * (1 + policy.value / 100)))
         result = proposed if result is None else pick(result, proposed)
@@ -247,8 +252,7 @@ def scale_down_limit(current: int, ups: Sequence[ScaleEvent], downs: Sequence[Sc
     pick = max if rules.select_policy == "Min" else min
     result = None
     for policy in rules.policies:
-        start = (current - _changed_in(ups, policy.period_seconds, now)
-                 + _changed_in(downs, policy.period_seconds, now))
+        start = _replicas_at_period_start(current, ups, downs, policy.period_seconds, now)
         proposed = (start - policy.value if policy.type == "Pods"
                     else int(start * (1 - policy.value / 100)))
         result = proposed if result is None else pick(result, proposed)
