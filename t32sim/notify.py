@@ -15,7 +15,6 @@ set, either STARTTLS, implicit TLS (port 465) or a loopback host is required.
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import queue
@@ -28,6 +27,7 @@ from email.utils import formatdate, make_msgid
 from typing import Callable, Mapping, Sequence
 
 from t32sim.enums import StrEnum
+from t32sim.net import is_loopback
 
 __all__ = ["NotificationKind", "Notification", "EmailNotifier", "ENV_VARS"]
 
@@ -76,15 +76,6 @@ def _one_line(text: str, limit: int = 200) -> str:
     return cleaned[:limit]
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 @dataclass
 class EmailNotifier:
     """Sends :class:`Notification` mails through one SMTP server from a background thread."""
@@ -109,7 +100,7 @@ class EmailNotifier:
         if not 0 < int(self.port) < 65536:
             raise ValueError(f"T32SIM_SMTP_PORT: expected a port 1-65535, got {self.port!r}")
         self.implicit_tls = int(self.port) == 465
-        if self.user and not (self.starttls or self.implicit_tls or _is_loopback(self.host)):
+        if self.user and not (self.starttls or self.implicit_tls or is_loopback(self.host)):
             raise ValueError("T32SIM_SMTP_STARTTLS: refusing to send the SMTP password in clear "
                              f"text to {self.host}; enable STARTTLS or use port 465")
         self._queue: queue.Queue[Notification | None] = queue.Queue(maxsize=self.queue_size)

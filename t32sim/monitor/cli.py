@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import ipaddress
 import os
 import sys
 from pathlib import Path
 from typing import TextIO
+
+from t32sim.net import is_loopback
 
 __all__ = ["add_monitor_parser", "add_audit_parser", "cmd_monitor", "cmd_audit_verify",
            "cmd_audit_show", "read_env_file"]
@@ -133,15 +134,6 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     from t32sim.monitor.config import MonitorConfig
 
@@ -167,7 +159,7 @@ def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     except ValueError as error:
         print(f"t32sim monitor: {error}", file=sys.stderr)
         return 2
-    if not _is_loopback(args.host):
+    if not is_loopback(args.host):
         print(f"t32sim monitor: WARNING: listening on {args.host} without TLS; Basic auth sends "
               "the password with every request. Put a TLS proxy in front.", file=sys.stderr)
 
