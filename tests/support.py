@@ -1,20 +1,25 @@
-"""Helpers shared by the tests: free ports, polling with a deadline, process checks, an SMTP
-inbox and the Chromium marker. Import them as ``from tests.support import ...``."""
+"""Helpers shared by the tests: free ports, polling with a deadline, threads released at once,
+a fresh interpreter, process checks, an SMTP inbox and the Chromium marker.
+Import them as ``from tests.support import ...``."""
 from __future__ import annotations
 
 import asyncio
 import email.policy
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from email import message_from_bytes
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Callable, TypeVar
 
 import pytest
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 
 requires_chromium = pytest.mark.skipif(
@@ -41,6 +46,38 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "con
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not reached within {timeout} s (last: {value!r})")
         pause.wait(0.02)
+
+
+def run_together(work: Callable[[int], object], count: int, timeout: float = 30.0
+                 ) -> list[BaseException]:
+    """Run ``work(0)`` ... ``work(count - 1)`` in as many threads, released at the same moment;
+    wait up to ``timeout`` seconds for each and return what they raised."""
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            start.wait()
+            work(n)
+        except BaseException as exc:     # noqa: BLE001 - returned to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    still = sum(thread.is_alive() for thread in threads)
+    assert still == 0, f"{still} thread(s) still running after {timeout} s"
+    return errors
+
+
+def run_python(code: str, *argv: str, hash_seed: str, timeout: float = 120.0) -> str:
+    """Run ``code`` in a fresh interpreter in the repository with ``PYTHONHASHSEED=hash_seed``;
+    return what it printed. A non-zero exit fails the test."""
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    return subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=True).stdout
 
 
 def process_gone(pid: int) -> bool:

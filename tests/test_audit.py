@@ -4,12 +4,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from t32sim.audit import GENESIS, AuditKeyError, AuditLog, default_key_path, load_key, neutralise
+from tests.support import run_together
 
 KEY = b"k" * 32
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -98,24 +98,13 @@ def test_empty_action_is_refused(log):
 
 def test_200_concurrent_actions_from_20_threads(tmp_path):
     log = AuditLog(tmp_path / "audit.db", key=KEY)
-    errors: list[BaseException] = []
-    start = threading.Barrier(20)
 
     def worker(n):
-        try:
-            start.wait()
-            for i in range(10):
-                log.record(f"user{n}", "chaos.cpu", target="v1", detail=f"{n}-{i}",
-                           source="127.0.0.1")
-        except BaseException as exc:     # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
+        for i in range(10):
+            log.record(f"user{n}", "chaos.cpu", target="v1", detail=f"{n}-{i}",
+                       source="127.0.0.1")
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert errors == []                  # in particular no "database is locked"
+    assert run_together(worker, 20, timeout=30) == []     # in particular no "database is locked"
     rows = log.rows(limit=None, newest_first=False)
     assert [r.id for r in rows] == list(range(1, 201))
     assert sorted(r.detail for r in rows) == sorted(f"{n}-{i}" for n in range(20) for i in range(10))

@@ -1,9 +1,7 @@
 """Same seed + same commands = byte-identical events and snapshot, in any process."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from tests.support import run_python
 
 SCENARIO = r"""
 import hashlib, json, sys
@@ -25,11 +23,7 @@ print(hashlib.sha256(blob.encode()).hexdigest())
 
 
 def run_scenario(seed: int, hash_seed: str) -> str:
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    result = subprocess.run([sys.executable, "-c", SCENARIO, str(seed)], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=120, check=True)
-    return result.stdout.strip()
+    return run_python(SCENARIO, str(seed), hash_seed=hash_seed, timeout=120).strip()
 
 
 def test_same_seed_same_bytes_under_any_hash_seed_and_another_seed_differs():

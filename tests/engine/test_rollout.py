@@ -2,11 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -15,9 +10,9 @@ from t32sim.engine.rollout import (BlueGreenRollout, CanaryRollout, Measurement,
                                    RSCount, RSObs, plan_rolling_update, proportional_scale,
                                    rolling_update_step, surge_and_unavailable)
 from t32sim.spec import Analysis, CanaryStep, Probe, Rollout, Strategy
+from tests.support import run_python
 
 PROBE = Probe(path="/healthz", initial_delay_seconds=1, period_seconds=2)
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def spec(replicas=10, image="local://demo@v1", rollout=Rollout(), **kwargs) -> t3.ServiceSpec:
@@ -525,10 +520,7 @@ print(hashlib.sha256(blob2.encode()).hexdigest())
 
 
 def run_scenario(seed: int, hash_seed: str) -> list[str]:
-    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    result = subprocess.run([sys.executable, "-c", SCENARIO, str(seed)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300, check=True)
-    return result.stdout.split()
+    return run_python(SCENARIO, str(seed), hash_seed=hash_seed, timeout=300).split()
 
 
 def test_load_requests_chaos_and_a_rollout_replay_byte_identically_in_any_process():
