@@ -269,6 +269,9 @@ def main() -> int:
         lb_live, lb_bare = compare(live.port, bare.port, "/lb/select?service=api",
                                    args.seconds, 16)
         bare.stop()
+        selects = [c for c in httpx.get(live.url + "journal", timeout=30).json()["commands"]
+                   if c["verb"] == "select"]
+        selected = sum(c["args"]["count"] for c in selects)
 
         post(live.url, "/resume")
         post(live.url, "/apply", spec(1000))
@@ -289,6 +292,7 @@ def main() -> int:
     lb_ratio, state_ratio = lb_live / lb_bare, state_live / state_bare
     print(f"GET /lb/select         t32sim {lb_live:8.0f} req/s   bare FastAPI {lb_bare:8.0f} req/s"
           f"   ratio {lb_ratio:.2f} (target >= {TARGETS['lb']})")
+    print(f"  journal: {selected} /lb/select calls (paused) in {len(selects)} row(s)")
     print(f"GET /state (1000 pods) t32sim {state_live:8.1f} req/s   bare json.dumps "
           f"{state_bare:8.1f} req/s   ratio {state_ratio:.2f} (target >= {TARGETS['state']}); "
           f"{size / 1024:.0f} KiB each")

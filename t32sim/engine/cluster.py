@@ -17,7 +17,7 @@ import simpy
 from t32sim.engine import chaos, traffic
 from t32sim.engine.alerts import AlertManager, Notifier
 from t32sim.engine.autoscaler import Autoscaler
-from t32sim.engine.commands import Command, CommandError
+from t32sim.engine.commands import Command, CommandError, coalesce
 from t32sim.engine.deployment import DeploymentController, plan_replicas
 from t32sim.engine.events import EventLog, Level, Reason
 from t32sim.engine.kubelet import Kubelet
@@ -214,7 +214,12 @@ class Cluster:
             journal_args, action = check(**args)
         except TypeError as error:
             raise CommandError(f"{verb}: {error}", field="args") from None
-        self._journal.append(Command(self.now, actor, verb, journal_args))
+        command = Command(self.now, actor, verb, journal_args)
+        merged = coalesce(self._journal[-1], command) if self._journal else None
+        if merged is not None:
+            self._journal[-1] = merged        # identical traffic commands: one entry, a count
+        else:
+            self._journal.append(command)
         return action()
 
     def _check_apply(self, spec) -> tuple[dict, Action]:
@@ -285,7 +290,9 @@ class Cluster:
 
     @property
     def journal(self) -> list[Command]:
-        """Every command so far, in order (a copy; consecutive runs are merged)."""
+        """Every command so far, in order (a copy). Consecutive runs are merged into one
+        entry, and so are consecutive identical ``select``/``request`` commands (same
+        actor, time and arguments): one entry whose ``count`` says how many there were."""
         return list(self._journal)
 
     def journal_since(self, position: int) -> list[Command]:
@@ -293,8 +300,9 @@ class Cluster:
         without copying the whole journal: for readers that keep their place.
 
         Entries before the last never change, but the **last entry may still be
-        rewritten** by coalescing: a ``run`` grows its ``until``. So a reader that has
-        seen ``n`` entries should read on from ``journal_since(n - 1)``.
+        rewritten** by coalescing: a ``run`` grows its ``until`` and an identical
+        ``select``/``request`` adds to its ``count``. So a reader that has seen ``n``
+        entries should read on from ``journal_since(n - 1)``.
         """
         if isinstance(position, bool) or not isinstance(position, int) or position < 0:
             raise CommandError(f"position: expected an integer >= 0, got {position!r}",

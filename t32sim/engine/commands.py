@@ -47,3 +47,41 @@ class Command:
         if not isinstance(args, Mapping):
             raise CommandError(f"command args: expected a mapping, got {args!r}", field="args")
         return cls(time, str(command.get("actor", "user")), verb, dict(args))
+
+
+#: Verbs whose consecutive calls are journaled as one entry with the counts added up:
+#: ``select``/``request`` with ``count=a`` then ``count=b`` do exactly what one call with
+#: ``count=a+b`` does (the same picks and the same draws from ``cluster.rng``, in order).
+#: ``send`` is not one of them: a batch draws per pod, so two batches are not one.
+COALESCING_VERBS = frozenset({"select", "request"})
+#: a coalesced entry's count stays within what the command accepts when it is replayed
+#: (``t32sim.engine.traffic.MAX_BATCH``)
+MAX_COALESCED_COUNT = 10_000_000
+
+
+def coalesce(last: Command | None, new: Command) -> Command | None:
+    """The one journal entry that stands for ``last`` followed by ``new``, or None when they
+    must stay two entries.
+
+    They coalesce when the verb is a traffic command (``COALESCING_VERBS``) and verb, actor,
+    simulated time and every argument but ``count`` are the same; the result is ``last``
+    with the two counts added (at most ``MAX_COALESCED_COUNT``).
+    """
+    if (last is None or new.verb not in COALESCING_VERBS or last.verb != new.verb
+            or last.actor != new.actor or last.time != new.time):
+        return None
+    before, after = last.args.get("count"), new.args.get("count")
+    if not (_is_count(before) and _is_count(after)) or before + after > MAX_COALESCED_COUNT:
+        return None
+    if len(last.args) != len(new.args) or any(
+            key != "count" and new.args.get(key, _MISSING) != value
+            for key, value in last.args.items()):
+        return None
+    return Command(last.time, last.actor, last.verb, {**last.args, "count": before + after})
+
+
+_MISSING = object()
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1

@@ -4,8 +4,11 @@ Row ``pos`` mirrors ``cluster.journal[pos]``. A command row is written (and
 committed) *before* the command is applied, then overwritten with the engine's own
 record of it, or deleted if the engine refused it. The engine coalesces
 consecutive ``run`` calls into one entry; the pacer re-writes that last row as
-simulated time moves on, so the journal also says how far time got. A server
-restarted on the same file replays the rows and is back in the same state.
+simulated time moves on, so the journal also says how far time got. It also
+coalesces identical ``select``/``request`` commands at one instant into one entry
+with a ``count``: for those the write-ahead is an UPDATE of the last row with the
+count added, not a new row. A server restarted on the same file replays the rows
+and is back in the same state.
 
 Beside the commands the file keeps ``meta`` (seed, paused). The shared
 ``t32sim.audit.AuditLog`` keeps its own ``audit`` table in the same file.

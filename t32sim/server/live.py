@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from t32sim.engine import Cluster, CommandError, replay
+from t32sim.engine.commands import Command, coalesce
 from t32sim.server.broadcast import Hub
 from t32sim.server.journal import CommandJournal
 from t32sim.server.pacer import Pacer
@@ -148,17 +149,28 @@ class LiveCluster:
 
     # ---- commands -----------------------------------------------------------------
     def command(self, verb: str, args: dict[str, Any], *, actor: str, source: str) -> Any:
-        """Journal, then execute ``verb(**args)`` at the current simulated time."""
+        """Journal, then execute ``verb(**args)`` at the current simulated time.
+
+        The row is committed before the engine sees the command. When the engine will
+        coalesce it with its last entry (identical ``select``/``request`` at the same
+        instant), the write-ahead is that last row with the count added (an UPDATE, not a
+        new row), so a crash in between replays exactly what was about to happen.
+        """
         self.advance()                       # also syncs: the rows mirror the engine's journal
         pos = self.journal.synced
-        entry = {"time": self.cluster.now, "actor": actor, "verb": verb, "args": args}
-        self.journal.write_ahead(pos, entry, source)
+        entry = Command(self.cluster.now, actor, verb, dict(args))
+        merged = coalesce(self.cluster.journal_since(pos - 1)[0], entry) if pos else None
+        if merged is None:
+            self.journal.write_ahead(pos, entry.to_dict(), source)
+        else:
+            self.journal.write_ahead(pos - 1, merged.to_dict(), source)
+        since = max(0, pos - 1)
         try:
             result = self.cluster.execute(entry)
         except BaseException:
-            self.persist(start=pos)          # drops the refused row
+            self.persist(start=since)        # puts the last row back, drops a refused one
             raise
-        self.persist(start=pos, source=source)
+        self.persist(start=since, source=source)
         return result
 
     # ---- the journal --------------------------------------------------------------

@@ -10,7 +10,9 @@ import t32sim as t3
 from t32sim.engine.traffic import (Backend, Response, combined_error_rate, reduce_weights,
                                    round_robin_counts, round_robin_next, rps_for_cpu,
                                    smooth_weighted_pick, split_rate)
+from t32sim.engine.commands import MAX_COALESCED_COUNT, Command, coalesce
 from t32sim.engine.store import Pod
+from t32sim.engine.traffic import MAX_BATCH, check_request, check_select
 from t32sim.spec import CanaryStep, Probe, Rollout, Strategy
 
 PROBE = Probe(path="/healthz", initial_delay_seconds=1, period_seconds=2)
@@ -247,6 +249,122 @@ def test_requests_are_journaled_and_replay_reproduces_them():
     assert again.requests.equals(c.requests)
     assert json.dumps(again.snapshot()) == json.dumps(c.snapshot())
     assert again.events.equals(c.events) and again.history.equals(c.history)
-    assert [cmd.verb for cmd in c.journal].count("request") == 20
+    # 20 identical requests at the same instant: one journal entry that says 20
+    assert [cmd.to_dict() for cmd in c.journal if cmd.verb == "request"] == [
+        {"time": 10.0, "actor": "user", "verb": "request",
+         "args": {"service": "api", "path": "/a", "count": 20}}]
+    assert again.requests["count"].sum() == c.requests["count"].sum() == 20 + 500
+    assert (c.requests["path"] == "/a").sum() == 20             # still a row per request
     assert answers[0].latency == pytest.approx(again.requests.iloc[0]["latency"])
     assert min(a.latency for a in answers) >= 0.020 * 1.5 * 0.5   # 150 % CPU: 1.5 × slower
+
+
+# -- journal coalescing of traffic commands ----------------------------------------------------
+
+def entries(cluster) -> list[tuple]:
+    return [(cmd.time, cmd.actor, cmd.verb, cmd.args) for cmd in cluster.journal
+            if cmd.verb != "apply"]
+
+
+def test_identical_traffic_commands_at_one_instant_are_one_journal_entry_with_a_count():
+    c = ready_cluster(service(image="local://demo@flaky"))
+    picks = [c.lb.select("api").name for _ in range(500)]
+    for _ in range(300):
+        c.request("api", "/a")
+    c.request("api", "/b")                                  # another argument: a new entry
+    c.request("api", "/a", actor="ann")                      # another actor: a new entry
+    c.request("api", "/a", actor="ann")
+    c.run(until=12)
+    c.lb.select("api")                                       # another instant: a new entry
+    c.lb.select("api")
+    c.send("api", 5)                                         # send batches never coalesce
+    c.send("api", 5)
+    assert entries(c) == [
+        (0.0, "user", "run", {"until": 10.0}),
+        (10.0, "user", "select", {"service": "api", "count": 500}),
+        (10.0, "user", "request", {"service": "api", "path": "/a", "count": 300}),
+        (10.0, "user", "request", {"service": "api", "path": "/b", "count": 1}),
+        (10.0, "ann", "request", {"service": "api", "path": "/a", "count": 2}),
+        (10.0, "user", "run", {"until": 12.0}),
+        (12.0, "user", "select", {"service": "api", "count": 2}),
+        (12.0, "user", "send", {"service": "api", "count": 5, "path": "/"}),
+        (12.0, "user", "send", {"service": "api", "count": 5, "path": "/"})]
+    assert (c.requests["path"] != "/").sum() == 300 + 1 + 2   # still a row per request
+    assert picks[:8] == sorted(picks[:4]) * 2                 # and the rotation is unchanged
+
+
+def test_replay_executes_a_coalesced_entry_count_times_and_gives_the_same_journal():
+    c = ready_cluster(service(image="local://demo@flaky"))
+    c.set_load("api", cpu=120)
+    answers = [c.request("api", "/orders") for _ in range(200)]
+    last = [c.lb.select("api") for _ in range(7)][-1]
+    c.run(until=30)
+    saved = json.loads(json.dumps([cmd.to_dict() for cmd in c.journal]))
+    again = t3.replay(saved, seed=5)
+    assert [cmd.to_dict() for cmd in again.journal] == saved
+    assert json.dumps(again.snapshot()) == json.dumps(c.snapshot())
+    assert again.requests.equals(c.requests) and again.events.equals(c.events)
+    assert again.history.equals(c.history)
+    replayed = again.requests
+    assert list(replayed["status"]) == [a.status for a in answers]
+    assert list(replayed["latency"]) == [a.latency for a in answers]
+    assert again.lb.select("api").name == c.lb.select("api").name != last.name
+
+
+def test_a_journal_of_single_commands_replays_like_the_coalesced_one():
+    c = ready_cluster(service(image="local://demo@flaky"))
+    for _ in range(6):
+        c.request("api", "/x")
+    c.run(until=15)
+    saved = [cmd.to_dict() for cmd in c.journal]
+    [coalesced] = [entry for entry in saved if entry["verb"] == "request"]
+    position = saved.index(coalesced)
+    one_by_one = (saved[:position] + [{**coalesced, "args": {**coalesced["args"], "count": 1}}] * 6
+                  + saved[position + 1:])
+    again = t3.replay(one_by_one, seed=5)
+    assert [cmd.to_dict() for cmd in again.journal] == saved      # and it coalesces them again
+    assert json.dumps(again.snapshot()) == json.dumps(c.snapshot())
+    assert again.requests.equals(c.requests)
+
+
+@pytest.mark.parametrize("last, new, expected", [
+    (Command(5.0, "u", "select", {"service": "api", "count": 1}),
+     Command(5.0, "u", "select", {"service": "api", "count": 1}),
+     Command(5.0, "u", "select", {"service": "api", "count": 2})),
+    (Command(5.0, "u", "request", {"service": "api", "path": "/", "count": 7}),
+     Command(5.0, "u", "request", {"service": "api", "path": "/", "count": 3}),
+     Command(5.0, "u", "request", {"service": "api", "path": "/", "count": 10})),
+    (Command(5.0, "u", "select", {"service": "api", "count": 1}),
+     Command(5.5, "u", "select", {"service": "api", "count": 1}), None),           # time
+    (Command(5.0, "u", "select", {"service": "api", "count": 1}),
+     Command(5.0, "v", "select", {"service": "api", "count": 1}), None),           # actor
+    (Command(5.0, "u", "select", {"service": "api", "count": 1}),
+     Command(5.0, "u", "select", {"service": "web", "count": 1}), None),           # args
+    (Command(5.0, "u", "request", {"service": "api", "path": "/a", "count": 1}),
+     Command(5.0, "u", "request", {"service": "api", "path": "/b", "count": 1}), None),
+    (Command(5.0, "u", "select", {"service": "api", "count": 1}),
+     Command(5.0, "u", "request", {"service": "api", "count": 1}), None),          # verb
+    (Command(5.0, "u", "send", {"service": "api", "count": 5, "path": "/"}),
+     Command(5.0, "u", "send", {"service": "api", "count": 5, "path": "/"}), None),  # not send
+    (Command(5.0, "u", "kill", {"service": "api", "count": 1}),
+     Command(5.0, "u", "kill", {"service": "api", "count": 1}), None),             # nor chaos
+    (Command(5.0, "u", "select", {"service": "api", "count": MAX_COALESCED_COUNT - 1}),
+     Command(5.0, "u", "select", {"service": "api", "count": 1}),
+     Command(5.0, "u", "select", {"service": "api", "count": MAX_COALESCED_COUNT})),
+    (Command(5.0, "u", "select", {"service": "api", "count": MAX_COALESCED_COUNT}),
+     Command(5.0, "u", "select", {"service": "api", "count": 1}), None),           # too many
+    (None, Command(5.0, "u", "select", {"service": "api", "count": 1}), None),
+])
+def test_coalesce_decides_when_two_journal_entries_are_one(last, new, expected):
+    assert coalesce(last, new) == expected
+
+
+def test_a_coalesced_count_never_exceeds_what_a_replay_accepts():
+    assert MAX_COALESCED_COUNT == MAX_BATCH
+    c = ready_cluster()
+    for check in (check_select, check_request):          # checked only, not carried out
+        args, _action = check(c, "api", count=MAX_COALESCED_COUNT)
+        assert args["count"] == MAX_COALESCED_COUNT
+        with pytest.raises(t3.CommandError) as error:
+            check(c, "api", count=MAX_COALESCED_COUNT + 1)
+        assert error.value.field == "count"

@@ -161,3 +161,77 @@ def test_the_server_reads_the_engine_journal_only_through_its_public_api():
             if isinstance(node, ast.Constant) and node.value == "_journal":
                 private.append(f"{path.name}:{node.lineno}")
     assert private == []
+
+
+def ready_live(tmp_path, clock=None, **settings) -> LiveCluster:
+    live = open_live(tmp_path, clock=clock, seed=4, **settings)
+    live.command("apply", {"spec": doc()}, actor="u", source="s")
+    live.run_for(30)
+    return live
+
+
+def test_a_coalescing_command_updates_the_last_row_before_the_engine_applies_it(tmp_path):
+    import sqlite3
+
+    live = ready_live(tmp_path)
+    select = {"service": "api", "count": 1}
+    live.command("select", select, actor="u", source="first")
+    rows_before = len(live.journal)
+    seen, crash_copies = [], []
+    execute = live.cluster.execute
+
+    def spy(entry):
+        seen.append(live.journal.commands())          # what a crash right now would replay
+        copy = tmp_path / f"crash-{len(seen)}.db"
+        with sqlite3.connect(tmp_path / "live.db") as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        crash_copies.append(copy)
+        return execute(entry)
+
+    live.cluster.execute = spy
+    picked = [live.command("select", select, actor="u", source="again").name for _ in range(2)]
+    assert [len(rows) for rows in seen] == [rows_before, rows_before]      # no new row ...
+    assert [rows[-1]["args"]["count"] for rows in seen] == [2, 3]         # ... the count grew
+    assert live.journal.commands()[-1] == {"time": 30.0, "actor": "u", "verb": "select",
+                                           "args": {"service": "api", "count": 3}}
+    expected_next = live.cluster.lb.select("api").name
+    live.close()
+
+    # a server that died right after the write-ahead replays the select it was about to do
+    crashed = LiveCluster.open(ServerSettings(db=crash_copies[1]), clock=FakeClock())
+    assert crashed.journal.commands()[-1]["args"]["count"] == 3
+    assert crashed.cluster.lb.select("api").name == expected_next
+    crashed.close()
+    assert picked[0] != picked[1]
+
+
+def test_a_refused_command_puts_a_coalesced_row_back(tmp_path):
+    live = ready_live(tmp_path)
+    live.command("select", {"service": "api", "count": 1}, actor="u", source="s")
+    before = live.journal.commands()
+    assert before[-1]["args"] == {"service": "api", "count": 1}
+    written = []
+
+    def refuse(entry):
+        written.append(live.journal.commands()[-1]["args"]["count"])
+        raise t3.CommandError("count: refused for this test", field="count")
+
+    live.cluster.execute = refuse
+    with pytest.raises(t3.CommandError):
+        live.command("select", {"service": "api", "count": 1}, actor="u", source="s")
+    assert written == [2]                                 # the write-ahead was the update ...
+    assert live.journal.commands() == before              # ... and it was put back
+    live.close()
+
+
+def test_a_running_pacer_keeps_traffic_at_different_instants_apart(tmp_path):
+    clock = FakeClock()
+    live = ready_live(tmp_path, clock=clock)
+    live.resume()
+    live.command("request", {"service": "api", "path": "/", "count": 1}, actor="u", source="s")
+    live.command("request", {"service": "api", "path": "/", "count": 1}, actor="u", source="s")
+    clock.now += 0.5
+    live.command("request", {"service": "api", "path": "/", "count": 1}, actor="u", source="s")
+    assert [(c["time"], c["verb"], c["args"].get("count")) for c in live.journal.commands()][1:] == [
+        (0.0, "run", None), (30.0, "request", 2), (30.0, "run", None), (30.5, "request", 1)]
+    live.close()
