@@ -103,6 +103,9 @@ def serve(args: argparse.Namespace) -> int:
                                                    "restarts)")
     print(f"  seed {live.cluster.seed}, speed {settings.speed:g}x"
           f"{', paused' if live.pacer.paused else ''}; journal: {journal}", flush=True)
+    if live.mailer is not None:
+        print(f"  alerts are mailed to {', '.join(live.mailer.recipients)} via "
+              f"{live.mailer.host}:{live.mailer.port}", flush=True)
     if generated:
         print(f"  listening on {args.host}, so mutating requests need this API key "
               f"(shown once): X-API-Key: {api_key}", flush=True)

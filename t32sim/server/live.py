@@ -9,6 +9,11 @@ between ticks. No locks and no other thread touches the cluster.
 *now*, commits the command to the SQLite journal, executes it through the
 engine's generic ``execute`` (the same path replay takes), then stores the
 engine's own record of it. A refused command leaves no row and no change.
+
+With ``T32SIM_SMTP_*`` set, the cluster's UP/DOWN alerts are mailed by an
+``EmailNotifier``, subscribed only *after* the journal replay so a restart does
+not mail old outages again. Its thread only queues delivery failures for the
+engine (``alerts.delivery_failed``), which turns them into events.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from typing import Any, Callable
 
 from t32sim.engine import Cluster, CommandError, replay
 from t32sim.engine.commands import Command, coalesce
+from t32sim.notify import EmailNotifier
 from t32sim.server.broadcast import Hub
 from t32sim.server.journal import CommandJournal
 from t32sim.server.pacer import Pacer
@@ -46,6 +52,8 @@ class LiveCluster:
         self.clock = clock
         self.resumed_commands = 0
         self.requires_key = False
+        #: mails the cluster's UP/DOWN alerts when T32SIM_SMTP_* is set (else None)
+        self.mailer: EmailNotifier | None = None
         self._event_cursor = len(cluster.event_log)
         hub.reset(self.hub_state(), self._recent_events(), self.server_info())
 
@@ -71,9 +79,11 @@ class LiveCluster:
         live.requires_key = settings.api_key is not None
         live.hub.server = live.server_info()
         try:
+            live.mailer = _subscribe_mailer(cluster)    # after the replay: old news is not mailed
             if not resumed:
                 live._apply_files(settings.apply)
         except BaseException:
+            live._close_mailer()
             journal.close()
             raise
         return live
@@ -203,11 +213,19 @@ class LiveCluster:
                 log.exception("pacer step failed at t=%s", self.cluster.now)
 
     def close(self) -> None:
+        """Persist the journal, end the SSE streams, send the mails still queued."""
         try:
             self.persist()
         finally:
-            self.hub.close_all()
-            self.journal.close()
+            try:
+                self.hub.close_all()
+                self.journal.close()
+            finally:
+                self._close_mailer()
+
+    def _close_mailer(self) -> None:
+        if self.mailer is not None:
+            self.mailer.close()
 
 
 def requests_by_version(cluster: Cluster) -> dict[str, dict[str, int]]:
@@ -222,6 +240,16 @@ def requests_by_version(cluster: Cluster) -> dict[str, dict[str, int]]:
         key = version or "none"
         per[key] = per.get(key, 0) + count
     return totals
+
+
+def _subscribe_mailer(cluster: Cluster) -> EmailNotifier | None:
+    """An ``EmailNotifier`` from ``T32SIM_SMTP_*`` subscribed to the cluster's alerts, or
+    None when no SMTP host or recipient is set. A mail that cannot be delivered becomes
+    an ``AlertNotSent`` event. Bad settings raise ValueError naming the variable."""
+    mailer = EmailNotifier.from_env(on_error=cluster.alerts.delivery_failed)
+    if mailer is not None:
+        cluster.alerts.subscribe(mailer.send)
+    return mailer
 
 
 def _restore(journal: CommandJournal, settings: ServerSettings) -> tuple[Cluster, int]:
