@@ -1,19 +1,23 @@
-"""Request bodies of ``POST /apply``: bounded reading and safe YAML/JSON parsing.
+"""Request bodies of ``POST /apply``: bounded reading, then one validated Service.
 
-The body is parsed here, never handed to ``load_spec`` as text: a one-line body
-ending in ``.yaml`` would otherwise be read as a *path* on the server. YAML
-anchors and aliases are refused (they can blow a small body up into a huge
-document), and so is anything that is not one mapping.
+YAML bodies go to ``t32sim.spec.load_spec`` as **bytes**, which it always parses
+as YAML text (never as a path: a body reading ``examples/api-v1.yaml`` is a
+string, not a file on the server), with its guards: 64 KiB, an alias-expansion
+node budget, a nesting depth, one document, no duplicate keys. So the server has
+one YAML parser and one set of guards, the library's. JSON bodies are parsed here
+and must be a mapping before ``load_spec`` sees them (a JSON string could name a
+file). Every failure is an ``ApiError`` or a ``SpecError``, answered as
+``{error, detail, field}``.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import yaml
 from fastapi import Request
 
 from t32sim.server.errors import ApiError
+from t32sim.spec import MAX_DOCUMENT_BYTES, ServiceSpec, SpecError, load_spec
 
 __all__ = ["read_body", "parse_spec_body", "YAML_TYPES", "JSON_TYPES"]
 
@@ -42,20 +46,17 @@ def _too_large(limit: int) -> ApiError:
                     "body")
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not accepted in a Service spec",
-                event.start_mark)
-        return super().compose_node(parent, index)
+#: how ``load_spec`` starts the message for a readable document that is not a Service
+_NOT_A_SERVICE = "expected a Service document"
 
 
 def parse_spec_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
-    """One Service document as a dict, from YAML (default) or JSON text."""
+    """One validated Service from a YAML (default) or JSON body, as its canonical
+    document (``ServiceSpec.to_dict()``, which the journal stores).
+
+    Field errors raise ``SpecError`` (422 naming the field); a body that is not a
+    readable document raises ``ApiError`` (400/413/415/422, field ``body``).
+    """
     media = (content_type or "application/yaml").split(";")[0].strip().lower()
     if media not in YAML_TYPES + JSON_TYPES:
         raise ApiError(415, "unsupported_media_type",
@@ -64,34 +65,39 @@ def parse_spec_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, "empty_body", "The body is empty: send one kind: Service "
                                           "document.", "body")
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise _too_large(MAX_DOCUMENT_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "bad_encoding", "The body is not UTF-8 text.", "body") from None
     if media in JSON_TYPES:
-        try:
-            doc = json.loads(text)
-        except ValueError as error:
-            raise ApiError(400, "bad_json", f"The body is not valid JSON: {error}.",
-                           "body") from None
-        except RecursionError:
-            raise ApiError(400, "bad_json", "The JSON is nested too deeply.", "body") from None
-    else:
-        doc = _load_yaml(text)
+        return _load_json(text).to_dict()
+    return _load_yaml(raw).to_dict()
+
+
+def _load_json(text: str) -> ServiceSpec:
+    try:
+        doc = json.loads(text)
+    except ValueError as error:
+        raise ApiError(400, "bad_json", f"The body is not valid JSON: {error}.",
+                       "body") from None
+    except RecursionError:
+        raise ApiError(400, "bad_json", "The JSON is nested too deeply.", "body") from None
     if not isinstance(doc, dict):
         raise ApiError(422, "invalid_spec", f"The body must be one mapping (a kind: Service "
                                             f"document), not {type(doc).__name__}.", "body")
-    return doc
+    return load_spec(doc)
 
 
-def _load_yaml(text: str) -> Any:
+def _load_yaml(raw: bytes) -> ServiceSpec:
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)   # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ApiError(400, "bad_yaml", f"The body is not valid YAML{where}: {problem}.",
-                       "body") from None
-    except RecursionError:
-        raise ApiError(400, "bad_yaml", "The YAML is nested too deeply.", "body") from None
+        return load_spec(raw)          # bytes: always YAML text, never a path
+    except SpecError as error:
+        if any(path for path, _ in error.errors):
+            raise                      # the document was read: a field is wrong
+        message = error.errors[0][1] if error.errors else str(error)
+        detail = message[:1].upper() + message[1:] + "."
+        if message.startswith(_NOT_A_SERVICE):
+            raise ApiError(422, "invalid_spec", detail, "body") from None
+        raise ApiError(400, "bad_yaml", detail, "body") from None

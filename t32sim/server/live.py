@@ -30,7 +30,7 @@ from t32sim.server.broadcast import Hub
 from t32sim.server.journal import CommandJournal
 from t32sim.server.pacer import Pacer
 from t32sim.server.settings import DEFAULT_SEED, ServerSettings
-from t32sim.spec import SpecError
+from t32sim.spec import SpecError, load_spec
 
 log = logging.getLogger("t32sim.server")
 
@@ -89,13 +89,13 @@ class LiveCluster:
         return live
 
     def _apply_files(self, paths: tuple[str, ...]) -> None:
-        """Apply the ``--apply`` files at simulated time 0 (time stands still meanwhile)."""
-        from t32sim.server.bodies import parse_spec_body
+        """Apply the ``--apply`` files at simulated time 0 (time stands still meanwhile).
 
+        A bad file raises ``SpecError`` naming the file or the field."""
         paused, self.pacer.paused = self.pacer.paused, True
         try:
             for path in paths:
-                doc = parse_spec_body(Path(path).read_bytes(), "application/yaml")
+                doc = load_spec(Path(path)).to_dict()
                 self.command("apply", {"spec": doc}, actor="cli", source="command line")
         finally:
             self.pacer.paused = paused

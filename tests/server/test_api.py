@@ -8,7 +8,7 @@ import pytest
 import t32sim as t3
 from t32sim.audit import AuditLog
 from t32sim.server.security import MemoryAudit
-from .helpers import canonical, spec_yaml
+from .helpers import EXAMPLES, canonical, spec_yaml
 
 YAML = {"Content-Type": "application/yaml"}
 
@@ -96,6 +96,10 @@ def test_state_is_json_of_the_cluster_snapshot(make_client):
 
 
 # ---- bad input: exact 4xx bodies, and nothing changed ----------------------------------
+#: a "billion laughs": 10 ** 6 nodes once its aliases are expanded, from a few hundred bytes
+ALIAS_BOMB = b"a: &a [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
+    b"%s: &%s [%s]\n" % (name, name, b", ".join([b"*" + previous] * 10))
+    for previous, name in zip([b"a", b"b", b"c", b"d", b"e"], [b"b", b"c", b"d", b"e", b"f"]))
 BAD = [
     ("POST", "/chaos/kill?service=api&count=-1", None, None, 422, "invalid_parameter", "count"),
     ("POST", "/chaos/kill?service=api&count=abc", None, None, 422, "invalid_parameter", "count"),
@@ -127,7 +131,13 @@ BAD = [
     ("POST", "/apply", b"kind: [unclosed", "application/yaml", 400, "bad_yaml", "body"),
     ("POST", "/apply", b"", "application/yaml", 400, "empty_body", "body"),
     ("POST", "/apply", b"- a\n- b\n", "application/yaml", 422, "invalid_spec", "body"),
-    ("POST", "/apply", b"a: &x [1]\nb: *x\n", "application/yaml", 400, "bad_yaml", "body"),
+    ("POST", "/apply", b"a: &x [1]\nb: *x\n", "application/yaml", 422, "invalid_spec", "a"),
+    ("POST", "/apply", ALIAS_BOMB, "application/yaml", 400, "bad_yaml", "body"),
+    ("POST", "/apply", b"spec: " + b"[" * 40 + b"]" * 40, "application/yaml", 400, "bad_yaml",
+     "body"),
+    ("POST", "/apply", b"a: *nowhere\n", "application/yaml", 400, "bad_yaml", "body"),
+    ("POST", "/apply", b"a: !!python/object:os.system x\n", "application/yaml", 400, "bad_yaml",
+     "body"),
     ("POST", "/apply", b"a: 1\n---\nb: 2\n", "application/yaml", 400, "bad_yaml", "body"),
     ("POST", "/apply", b"{not json", "application/json", 400, "bad_json", "body"),
     ("POST", "/apply", b"\xff\xfe", "text/plain", 400, "bad_encoding", "body"),
@@ -137,6 +147,12 @@ BAD = [
     ("POST", "/apply", spec_yaml(replicas=-3).encode(), "application/yaml", 422, "invalid_spec",
      "spec.replicas"),
     ("POST", "/apply", b"examples/api-v1.yaml", "text/plain", 422, "invalid_spec", "body"),
+    ("POST", "/apply", str(EXAMPLES / "api-v1.yaml").encode(), "application/yaml", 422,
+     "invalid_spec", "body"),
+    ("POST", "/apply", b'"examples/api-v1.yaml"', "application/json", 422, "invalid_spec",
+     "body"),
+    ("POST", "/apply", b"a: " + b"x" * 70_000, "application/yaml", 413, "payload_too_large",
+     "body"),
     ("POST", "/apply", b"a: " + b"x" * 300_000, "application/yaml", 413, "payload_too_large",
      "body"),
     ("GET", "/examples/..%2F..%2Fetc%2Fpasswd", None, None, 404, "not_found", None),
@@ -175,6 +191,53 @@ def test_validation_detail_names_the_parameter_and_value(make_client):
     data = client.post("/scale?service=ghost&delta=1").json()
     assert data == {"error": "not_found", "field": "service",
                     "detail": "service: no service named 'ghost' (known: api)"}
+
+
+ANCHORED = b"""apiVersion: v1
+kind: Service
+metadata: { name: api }
+spec:
+  image: local://demo@v1
+  replicas: 2
+  readinessProbe: &probe { httpGet: { path: /healthz }, initialDelaySeconds: 1, periodSeconds: 2 }
+  livenessProbe: *probe
+"""
+
+
+def test_a_spec_with_small_anchors_is_accepted(make_client):
+    client = make_client()
+    response = client.post("/apply", content=ANCHORED, headers=YAML)
+    assert response.status_code == 200, response.text
+    spec = client.get("/state").json()["services"]["api"]["spec"]["spec"]
+    assert spec["livenessProbe"] == spec["readinessProbe"]
+    assert spec["readinessProbe"]["httpGet"] == {"path": "/healthz"}
+    assert journal(client)[0]["args"]["spec"] == client.get("/state").json()[
+        "services"]["api"]["spec"]                      # the journal keeps the canonical doc
+
+
+@pytest.mark.parametrize("body,ctype,detail", [
+    (ALIAS_BOMB, "application/yaml",
+     "Refused YAML with more than 10000 nodes once aliases are expanded (an alias bomb?), "
+     "at line 4, column ..."),                 # where the budget ran out is the library's
+    (b"kind: [unclosed", "application/yaml",
+     "Invalid YAML at line 2, column 1: did not find expected ',' or ']' (while parsing a "
+     "flow sequence started at line 1, column 7)."),
+    (b"examples/api-v1.yaml", "text/plain",
+     "Expected a Service document (a mapping with apiVersion, kind, metadata, spec), got "
+     "'examples/api-v1.yaml'."),
+    (b'"examples/api-v1.yaml"', "application/json",
+     "The body must be one mapping (a kind: Service document), not str."),
+    (b"a: " + b"x" * 70_000, "application/yaml",
+     "The body is larger than 65536 bytes; a Service spec is far smaller."),
+])
+def test_refused_bodies_say_why(make_client, body, ctype, detail):
+    client = make_client()
+    answer = client.post("/apply", content=body, headers={"Content-Type": ctype}).json()
+    if detail.endswith("..."):
+        assert answer["detail"].startswith(detail[:-3]), answer["detail"]
+    else:
+        assert answer["detail"] == detail
+    assert journal(client) == [] and client.get("/state").json()["services"] == {}
 
 
 def test_spec_errors_list_every_problem(make_client):

@@ -235,3 +235,11 @@ def test_a_running_pacer_keeps_traffic_at_different_instants_apart(tmp_path):
     assert [(c["time"], c["verb"], c["args"].get("count")) for c in live.journal.commands()][1:] == [
         (0.0, "run", None), (30.0, "request", 2), (30.0, "run", None), (30.5, "request", 1)]
     live.close()
+
+
+def test_an_apply_file_that_is_not_yaml_fails_with_a_spec_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: [unclosed\n")
+    with pytest.raises(t3.SpecError, match=r"invalid YAML at line 2, column 1") as caught:
+        open_live(tmp_path, apply=(str(bad),))
+    assert isinstance(caught.value, ValueError)         # the CLI reports it and exits 2

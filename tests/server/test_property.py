@@ -32,7 +32,12 @@ bodies = st.one_of(
     st.just(spec_yaml(name="web", replicas=2)), st.binary(max_size=200),
     st.text(max_size=200).map(str.encode),
     st.sampled_from([b"{}", b"[]", b"null", b"a: *b", b"{\"spec\": 1}", b"--- \n---\n",
-                     b"\xff\xfe\x00", b"[" * 500, b"kind: Service\nspec: {image: 3}"]))
+                     b"\xff\xfe\x00", b"[" * 500, b"kind: Service\nspec: {image: 3}",
+                     b"a: &a [1, 1]\nb: [*a, *a]", b"examples/api-v1.yaml",
+                     spec_yaml().encode().replace(b"replicas: 3", b"replicas: &r 3\n  x: *r"),
+                     b"a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+                     b"c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+                     b"e: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"]))
 content_types = st.sampled_from([None, "application/yaml", "application/json", "text/plain",
                                  "multipart/form-data", "text/yaml; charset=latin-1", "x/y"])
 requests = st.tuples(
