@@ -8,7 +8,6 @@ same commands at the same times and rebuilds a byte-identical cluster.
 from __future__ import annotations
 
 import dataclasses
-import random
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -26,6 +25,7 @@ from t32sim.engine.status import Phase, ServiceStatus, service_status
 from t32sim.engine.rollout import RolloutController
 from t32sim.engine.store import Pod, ServiceState, Store
 from t32sim.engine.traffic import LoadBalancer, Response, Traffic
+from t32sim.rng import seeded
 from t32sim.spec import ServiceSpec, load_spec
 
 MAX_REPLICAS = 1000
@@ -54,7 +54,7 @@ class Cluster:
                  notifier: Notifier | None = None):
         self.seed = seed
         self.env = simpy.Environment(initial_time=0.0)
-        self.rng = random.Random(seed)
+        self.rng = seeded(seed)
         self.store = Store()
         self.log = EventLog()
         self.sample_interval = sample_interval

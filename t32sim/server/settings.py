@@ -1,11 +1,12 @@
 """What a live server is started with; one frozen value shared by the CLI, launch() and tests."""
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from t32sim.net import is_loopback
 
 __all__ = ["ServerSettings", "is_loopback", "DEFAULT_SEED"]
 
@@ -41,16 +42,6 @@ class ServerSettings:
 
     def with_(self, **changes) -> "ServerSettings":
         return replace(self, **changes)
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and ``localhost``; anything else is reachable by others."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def api_key_from_env() -> str | None:

@@ -10,9 +10,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
 
 import httpx
+
+from tests.support import wait_for  # noqa: F401  (the server tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -24,18 +25,6 @@ def spec_yaml(name: str = "api", replicas: int = 3, image: str = "local://demo@v
             f"  image: {image}\n  replicas: {replicas}\n"
             f"  readinessProbe:\n    httpGet: {{ path: /healthz }}\n"
             f"    initialDelaySeconds: 1\n    periodSeconds: 2\n")
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition"):
-    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.02)
 
 
 class ServerProcess:
