@@ -8,6 +8,8 @@ same commands at the same times and rebuilds a byte-identical cluster.
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -89,7 +91,7 @@ class Cluster:
 
         ``progress=True`` shows a tqdm bar in simulated seconds (same result, in slices).
         """
-        until = float(until)
+        until = _time_arg("until", until)
         if until < self.now:
             raise CommandError(f"until: cannot go back in time from {self.now:g} s to {until:g} s",
                                field="until")
@@ -108,6 +110,7 @@ class Cluster:
 
     def run_for(self, seconds: float, *, actor: str = "user", progress: bool = False) -> None:
         """Advance simulated time by ``seconds``."""
+        seconds = _time_arg("seconds", seconds)
         if seconds < 0:
             raise CommandError(f"seconds: expected a number >= 0, got {seconds!r}", field="seconds")
         self.run(self.now + seconds, actor=actor, progress=progress)
@@ -458,6 +461,15 @@ class LateTimeout(simpy.events.Event):
         super().__init__(env)
         self._ok, self._value = True, None
         env.schedule(self, self.LATE, delay)
+
+
+def _time_arg(name: str, value: Any) -> float:
+    """``value`` as a finite number of simulated seconds or a CommandError naming ``name``
+    (NaN would journal a run that never ends, infinity would run forever)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise CommandError(f"{name}: expected a finite number of seconds, got {value!r}",
+                           field=name)
+    return float(value)
 
 
 def _int_arg(name: str, value: Any, low: int, high: int) -> int:

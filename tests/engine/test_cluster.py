@@ -91,6 +91,13 @@ def test_scale_down_by_one_removes_the_pod_the_ranking_says(examples):
     (lambda c: c.scale("api", delta=True), "delta", False),
     (lambda c: c.scale("api"), "replicas", False),
     (lambda c: c.run(until=1), "until", False),
+    (lambda c: c.run("abc"), "until", False),
+    (lambda c: c.run(None), "until", False),
+    (lambda c: c.run(float("nan")), "until", False),      # would journal a run that never ends
+    (lambda c: c.run(float("inf")), "until", False),      # would never return
+    (lambda c: c.run_for("5"), "seconds", False),
+    (lambda c: c.run_for(float("inf")), "seconds", False),
+    (lambda c: c.execute({"verb": "run", "args": {"until": "x"}}), "until", False),
     (lambda c: c.execute({"verb": "explode", "args": {}}), "verb", False),
 ])
 def test_bad_commands_raise_command_error_and_change_nothing(examples, call, field, not_found):
