@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from pathlib import Path
 from typing import Sequence, TextIO
@@ -72,8 +73,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except SpecError as error:
         _print_spec_errors(args.spec, error, sys.stderr)
         return 1
-    if args.until < 0:
-        print("t32sim run: --until must be >= 0", file=sys.stderr)
+    if not math.isfinite(args.until) or args.until < 0:
+        print("t32sim run: --until must be a finite number >= 0", file=sys.stderr)
         return 2
     cluster = Cluster(seed=args.seed)
     cluster.apply(spec)

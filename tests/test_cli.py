@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from t32sim.cli import main
 
 
@@ -46,3 +48,10 @@ def test_run_with_a_bad_spec_exits_one_with_the_error(tmp_path, capsys):
     bad.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: api}\nspec: {image: x}\n")
     assert main(["run", str(bad)]) == 1
     assert "kind" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("until", ["-1", "nan", "inf"])
+def test_run_with_a_bad_until_exits_two_with_a_message(examples, capsys, until):
+    assert main(["run", str(examples / "api-v1.yaml"), "--until", until]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "t32sim run: --until must be a finite number >= 0\n")
