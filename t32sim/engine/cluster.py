@@ -205,7 +205,12 @@ class Cluster:
         """Carry out a journaled command (a Command or its dict) at the current time."""
         command = Command.from_any(command)
         if command.verb == "run":
-            return self.run(command.args.get("until", self.now), actor=actor or command.actor)
+            unknown = sorted(set(command.args) - {"until"})
+            if unknown or "until" not in command.args:
+                raise CommandError("run: expected the single argument 'until', "
+                                   f"got {sorted(command.args)}",
+                                   field=unknown[0] if unknown else "until")
+            return self.run(command.args["until"], actor=actor or command.actor)
         return self._command(actor or command.actor, command.verb, **command.args)
 
     def _command(self, actor: str, verb: str, **args: Any) -> Any:

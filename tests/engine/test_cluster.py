@@ -99,6 +99,8 @@ def test_scale_down_by_one_removes_the_pod_the_ranking_says(examples):
     (lambda c: c.run_for(float("inf")), "seconds", False),
     (lambda c: c.execute({"verb": "run", "args": {"until": "x"}}), "until", False),
     (lambda c: c.execute({"verb": "explode", "args": {}}), "verb", False),
+    (lambda c: c.execute({"verb": "run", "args": {"bad": 1}}), "bad", False),
+    (lambda c: c.execute({"verb": "run", "args": {}}), "until", False),
 ])
 def test_bad_commands_raise_command_error_and_change_nothing(examples, call, field, not_found):
     c = t3.Cluster(seed=7)
