@@ -224,8 +224,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         first = errors[0] if errors else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
-        field = ".".join(loc) or None
+        loc = list(first.get("loc", ()))
+        if first.get("type") == "json_invalid":
+            field = "body"                       # the position in the JSON is not a field
+        else:
+            field = ".".join(str(p) for p in loc if p not in ("body", "query", "path")) or None
         message = first.get("msg", "invalid request")
         return _problem(422, "invalid_parameter", f"{field}: {message}" if field else message, field)
 
@@ -237,9 +240,10 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        names = {404: "not_found", 405: "method_not_allowed"}
+        names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+        field = "body" if exc.status_code == 400 else None
         return _problem(exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail),
-                        None, getattr(exc, "headers", None))
+                        field, getattr(exc, "headers", None))
 
 
 Limit = Annotated[int, Query(ge=1, le=1000, description="rows to return")]

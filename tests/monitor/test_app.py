@@ -190,6 +190,20 @@ def test_bad_input_is_422_naming_the_field(app_client, path, body, field, detail
         "error": "invalid_parameter", "detail": detail, "field": field})
 
 
+@pytest.mark.parametrize("body,status,error,detail", [
+    (b"\xff", 400, "bad_request", "There was an error parsing the body"),
+    (b"{not json", 422, "invalid_parameter", "body: JSON decode error"),
+    (b'{"level": ', 422, "invalid_parameter", "body: JSON decode error"),
+])
+def test_an_unreadable_json_body_names_the_body(app_client, body, status, error, detail):
+    client, app = app_client
+    headers = {**ADMIN, "Content-Type": "application/json"}
+    response = client.post("/api/chaos/cpu", content=body, headers=headers)
+    assert (response.status_code, response.json()) == (status, {
+        "error": error, "detail": detail, "field": "body"})
+    assert audit_rows(app) == []
+
+
 def test_unknown_paths_are_json_404(app_client):
     client, _ = app_client
     response = client.get("/api/nothing", headers=ADMIN)
