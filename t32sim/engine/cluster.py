@@ -264,8 +264,8 @@ class Cluster:
                 raise CommandError(f"delta: {service} has {state.spec.replicas} replicas; "
                                    f"{step:+d} would make {target}, expected 0..{MAX_REPLICAS}",
                                    field="delta")
-        args = {"service": service, **({"replicas": replicas} if replicas is not None
-                                       else {"delta": delta})}
+        args = {"service": service, **({"replicas": target} if replicas is not None
+                                       else {"delta": step})}
 
         def scale() -> int:
             before = state.spec.replicas

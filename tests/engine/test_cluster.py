@@ -113,6 +113,16 @@ def test_bad_commands_raise_command_error_and_change_nothing(examples, call, fie
     assert (json.dumps(c.snapshot()), len(c.journal)) == before
 
 
+def test_scale_journals_the_checked_numbers(examples):
+    c = t3.Cluster(seed=7)
+    c.apply(examples / "api-v1.yaml")
+    c.scale("api", replicas="4")
+    c.scale("api", delta="-1")
+    assert [cmd.args for cmd in c.journal[1:]] == [{"service": "api", "replicas": 4},
+                                                    {"service": "api", "delta": -1}]
+    assert c.service("api").status.desired == 3
+
+
 def test_a_bad_spec_changes_nothing(examples):
     c = t3.Cluster(seed=7)
     c.apply(examples / "api-v1.yaml")
