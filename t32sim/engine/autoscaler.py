@@ -8,7 +8,8 @@ Every 15 s (``SYNC_PERIOD``) the autoscaler looks at each autoscaled service:
    one 15 s metric window; later: never Ready); Running pods without a sample (a container
    in CrashLoopBackOff) are *missing*. With the Ready pods' samples,
    ``utilisation = floor(100 × Σ usage / Σ requests)`` and ``ratio = utilisation / target``.
-   Within the tolerance (``|1 - ratio| <= 0.1``) nothing changes; otherwise
+   Within the tolerance (``1 - 0.1 <= ratio <= 1 + 0.1``, as Kubernetes tests it since
+   v1.33) nothing changes; otherwise
    ``desired = ceil(ratio × ready pods)``. With unready or missing pods the ratio is
    recomputed conservatively (missing pods at 100 % on a scale-down and 0 % on a
    scale-up, unready pods at 0 % on a scale-up) and a change of direction cancels it.
@@ -81,6 +82,30 @@ def group_pods(pods: Sequence[PodSample], now: float
     return ready, unready, missing, ignored
 
 
+@dataclass(frozen=True)
+class Tolerances:
+    """How far the usage ratio may be from 1.0 before the HPA acts, per direction.
+
+    Kubernetes' ``Tolerances.isWithin`` (v1.33+): no change while
+    ``1 - scale_down <= ratio <= 1 + scale_up``. Both are the controller's
+    ``--horizontal-pod-autoscaler-tolerance`` (0.1) unless ``behavior.scaleDown.tolerance`` /
+    ``behavior.scaleUp.tolerance`` say otherwise (the HPAConfigurableTolerance feature).
+    """
+    scale_down: float = TOLERANCE
+    scale_up: float = TOLERANCE
+
+    def within(self, ratio: float) -> bool:
+        return 1.0 - self.scale_down <= ratio <= 1.0 + self.scale_up
+
+    def show(self, ratio_text: str) -> str:
+        """``'0.9 ≤ 66/60 ≤ 1.1'`` for the arithmetic a student reads."""
+        return f"{1.0 - self.scale_down:g} ≤ {ratio_text} ≤ {1.0 + self.scale_up:g}"
+
+    @classmethod
+    def of(cls, tolerance: "float | Tolerances") -> "Tolerances":
+        return tolerance if isinstance(tolerance, Tolerances) else cls(tolerance, tolerance)
+
+
 def utilization(metrics: dict[str, int], requests: dict[str, int]) -> int:
     """``floor(100 × Σ usage / Σ requests)`` over the pods that have a sample."""
     used = sum(metrics.values())
@@ -101,8 +126,9 @@ class CpuReading:
 
 
 def cpu_replicas(current: int, target: int, pods: Sequence[PodSample], now: float,
-                 tolerance: float = TOLERANCE) -> CpuReading:
+                 tolerance: float | Tolerances = TOLERANCE) -> CpuReading:
     """Kubernetes' GetResourceReplicas for CPU utilisation."""
+    tolerances = Tolerances.of(tolerance)
     if not pods:
         return CpuReading(None, None, error="no pods to measure")
     ready, unready, missing, _ = group_pods(pods, now)
@@ -118,11 +144,11 @@ def cpu_replicas(current: int, target: int, pods: Sequence[PodSample], now: floa
     ratio = used / target
     scale_up_with_unready = bool(unready) and ratio > 1.0
     if not scale_up_with_unready and not missing:
-        if abs(1.0 - ratio) <= tolerance:
+        if tolerances.within(ratio):
             return CpuReading(current, used, **counts,
                               arithmetic=f"CPU {used} % vs target {target} %: "
-                                         f"|1 − {used}/{target}| = {abs(1 - ratio):.2f} ≤ "
-                                         f"{tolerance:g} → stay at {current}")
+                                         f"{tolerances.show(f'{used}/{target}')} (within the "
+                                         f"tolerance) → stay at {current}")
         desired = math.ceil(ratio * len(ready))
         return CpuReading(desired, used, **counts,
                           arithmetic=f"CPU {used} % of target {target} % on {len(ready)} Ready "
@@ -147,7 +173,7 @@ def cpu_replicas(current: int, target: int, pods: Sequence[PodSample], now: floa
     new_ratio = new_used / target
     said = (f"CPU {used} % of target {target} % on {len(ready)} Ready pod(s); "
             + ", ".join(notes) + f": {new_used} % over {len(filled)} pod(s)")
-    if abs(1.0 - new_ratio) <= tolerance or (ratio < 1.0 < new_ratio) or (ratio > 1.0 > new_ratio):
+    if tolerances.within(new_ratio) or (ratio < 1.0 < new_ratio) or (ratio > 1.0 > new_ratio):
         return CpuReading(current, used, **counts,
                           arithmetic=said + f" → within tolerance or direction changed, stay at "
                                             f"{current}")
@@ -307,7 +333,8 @@ class Decision:
 
 
 def decide(autoscale: Autoscale, state: HPAState, current: int, pods: Sequence[PodSample],
-           now: float, tolerance: float = TOLERANCE, reading: CpuReading | None = None
+           now: float, tolerance: float | Tolerances = TOLERANCE,
+           reading: CpuReading | None = None
            ) -> Decision:
     """One HPA sync for one service; ``state`` is updated (recommendations, scale events).
     ``reading`` may be given when ``cpu_replicas`` of the same pods is known already."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import t32sim as t3
-from t32sim.engine.autoscaler import (HPAState, PodSample, Recommendation, ScaleEvent,
+from t32sim.engine.autoscaler import (HPAState, PodSample, Recommendation, ScaleEvent, Tolerances,
                                       cpu_replicas, decide, group_pods, scale_down_limit,
                                       scale_up_limit, stabilize_default, stabilize_with_behavior)
 from t32sim.spec import (SCALE_DOWN_DEFAULT, SCALE_UP_DEFAULT, Autoscale, Probe, ScalingPolicy,
@@ -49,9 +49,12 @@ UNREADY = dict(pending=True, ready=False)
 @pytest.mark.parametrize("current, target, samples, replicas, utilization", [
     (3, 60, pods(900, 900, 900), 5, 90),                 # ceil(3 × 90 / 60) = ceil(4.5) = 5
     (3, 60, pods(920, 920, 920), 5, 92),                 # ceil(3 × 92 / 60) = ceil(4.6) = 5
-    (5, 60, pods(540, 540, 540, 540, 540), 5, 54),       # |1 − 54/60| = 0.1: within tolerance
-    # 66/60 is 1.1000000000000001 in floating point (Go's too): just outside the tolerance
-    (5, 60, pods(660, 660, 660, 660, 660), 6, 66),       # ceil(5 × 1.1) = 6
+    (5, 60, pods(540, 540, 540, 540, 540), 5, 54),       # 0.9 ≤ 54/60 = 0.9: within tolerance
+    # 66/60 and 1 + 0.1 are the same float: 0.9 ≤ 1.1 ≤ 1.1 is within (Kubernetes ≥ 1.33;
+    # the older |1 − ratio| ≤ 0.1 gave 0.10000000000000009 and scaled to 6)
+    (5, 60, pods(660, 660, 660, 660, 660), 5, 66),
+    (5, 60, pods(530, 530, 530, 530, 530), 5, 53),       # ceil(5 × 53 / 60) = ceil(4.42) = 5
+    (6, 60, pods(530, 530, 530, 530, 530, 530), 6, 53),  # ceil(6 × 53 / 60) = ceil(5.3) = 6
     (5, 60, pods(670, 670, 670, 670, 670), 6, 67),       # ceil(5 × 67 / 60) = 6
     (3, 60, pods(300, 300, 300), 2, 30),                 # ceil(3 × 30 / 60) = 2
     (4, 50, pods(0, 0, 0, 0), 0, 0),
@@ -71,6 +74,23 @@ UNREADY = dict(pending=True, ready=False)
 def test_cpu_replicas_table(current, target, samples, replicas, utilization):
     reading = cpu_replicas(current, target, samples, now=400)
     assert (reading.replicas, reading.utilization) == (replicas, utilization)
+
+
+@pytest.mark.parametrize("ratio, within", [
+    (66 / 60, True), (54 / 60, True), (1.0, True), (67 / 60, False), (53 / 60, False),
+    (1.1000000000000003, False), (0.8999999999999999, False),
+])
+def test_tolerance_is_the_closed_interval_kubernetes_tests(ratio, within):
+    assert Tolerances().within(ratio) is within
+
+
+def test_tolerances_per_direction_as_behavior_tolerance_sets_them():
+    narrow_up = Tolerances(scale_down=0.1, scale_up=0.05)
+    assert (narrow_up.within(1.06), narrow_up.within(0.91)) == (False, True)
+    # 5 pods at 64 % of 60 %: within 0.1, but a 5 % scale-up tolerance scales to ceil(5.33) = 6
+    assert cpu_replicas(5, 60, pods(640, 640, 640, 640, 640), now=400).replicas == 5
+    assert cpu_replicas(5, 60, pods(640, 640, 640, 640, 640), now=400,
+                        tolerance=narrow_up).replicas == 6
 
 
 def test_cpu_replicas_explains_its_arithmetic_and_reports_no_metrics():
