@@ -53,7 +53,9 @@ class Cluster:
     """A deterministic simulated cluster. Same seed + same commands = same history."""
 
     def __init__(self, seed: int = 0, *, sample_interval: float = 1.0,
-                 notifier: Notifier | None = None):
+                 notifier: Notifier | None = None, balancer: str = "round-robin"):
+        """``balancer``: "round-robin" (exact shares, the default) or "random" (a seeded
+        random pod per request, as kube-proxy and the ingress-nginx canary choose)."""
         self.seed = seed
         self.env = simpy.Environment(initial_time=0.0)
         self.rng = seeded(seed)
@@ -68,7 +70,7 @@ class Cluster:
         self.rollouts = RolloutController(self)
         #: offered load, CPU per pod, requests per revision; and the load balancer
         self.traffic = Traffic(self)
-        self.lb = LoadBalancer(self)
+        self.lb = LoadBalancer(self, balancer)
         #: the HorizontalPodAutoscaler (syncs every 15 s)
         self.autoscaler = Autoscaler(self)
         self._healthy_status: dict[str, ServiceStatus] = {}

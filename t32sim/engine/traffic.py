@@ -17,6 +17,13 @@ request picks a backend by **smooth weighted round robin** (nginx's algorithm), 
 pod inside it by **round robin** over its Ready, non-terminating pods in name order.
 With no Ready pod behind the chosen backend the answer is a 503, not an exception.
 
+Round robin is a teaching simplification that makes traffic shares exact. Real
+clusters draw at random: kube-proxy picks one endpoint per connection at random
+(iptables ``statistic`` rules, IPVS), and the ingress-nginx canary sends each request
+to the canary with probability ``weight / 100``. ``Cluster(balancer="random")`` does
+that: per request a weighted random backend, then a uniformly random pod, both drawn
+from the cluster's seeded ``rng`` (so it is still deterministic).
+
 The decisions are pure functions at the top; ``Traffic`` and ``LoadBalancer`` hold the
 state (rates, counters, round-robin positions) and are driven by the cluster.
 """
@@ -48,6 +55,9 @@ DEFAULT_LATENCY = 0.020
 MAX_RPS = 10_000_000
 MAX_CPU_PERCENT = 1000
 MAX_BATCH = 10_000_000
+#: the load balancer's ways of choosing a pod (``Cluster(balancer=...)``)
+ROUND_ROBIN, RANDOM = "round-robin", "random"
+BALANCERS = (ROUND_ROBIN, RANDOM)
 
 
 # -- plain data ------------------------------------------------------------------------------
@@ -132,6 +142,22 @@ def reduce_weights(weights: Sequence[int]) -> list[int]:
     for weight in weights:
         divisor = math.gcd(divisor, weight)
     return [w // divisor for w in weights] if divisor > 1 else list(weights)
+
+
+def random_pick(weights: Sequence[int], sizes: Sequence[int], rng) -> tuple[int, int | None]:
+    """A random backend (probability ``weight / sum(weights)``) and a uniformly random pod
+    index inside it (None when it has no pod): one ``rng.random()`` for the backend when
+    there is a choice, one ``rng.randrange`` for the pod when there is more than one."""
+    index = 0
+    if len(weights) > 1:
+        point = rng.random() * sum(weights)
+        while index < len(weights) - 1 and point >= weights[index]:
+            point -= weights[index]
+            index += 1
+    size = sizes[index]
+    if size == 0:
+        return index, None
+    return index, (rng.randrange(size) if size > 1 else 0)
 
 
 def round_robin_next(names: Sequence[str], last: str | None) -> int:
@@ -377,10 +403,16 @@ class Traffic:
 
 
 class LoadBalancer:
-    """Routes requests: smooth weighted round robin over backends, round robin inside one."""
+    """Routes requests: smooth weighted round robin over backends, round robin inside one
+    (``balancer="round-robin"``), or a weighted random backend and a random pod in it
+    (``balancer="random"``)."""
 
-    def __init__(self, cluster: "Cluster"):
+    def __init__(self, cluster: "Cluster", balancer: str = ROUND_ROBIN):
+        if balancer not in BALANCERS:
+            raise CommandError(f"balancer: expected one of {', '.join(map(repr, BALANCERS))}, "
+                               f"got {balancer!r}", field="balancer")
         self.cluster = cluster
+        self.balancer = balancer
         self._signature: dict[str, tuple] = {}        # service -> ((name, weight), ...)
         self._current: dict[str, list[int]] = {}      # service -> SWRR running values
         self._last: dict[tuple[str, str], str] = {}   # (service, backend) -> last pod name
@@ -417,6 +449,10 @@ class LoadBalancer:
         backends, members = self._routing(service)
         if not backends:
             return None
+        if self.balancer == RANDOM:
+            index, pod = random_pick([b.weight for b in backends],
+                                     [len(members[b.name]) for b in backends], self.cluster.rng)
+            return members[backends[index].name][pod] if pod is not None else None
         index = smooth_weighted_pick([b.weight for b in backends], self._current[service])
         backend = backends[index]
         pods = members[backend.name]
@@ -430,6 +466,8 @@ class LoadBalancer:
     def pick_many(self, service: str, count: int) -> tuple[dict[str, int], int, dict[str, Pod]]:
         """``count`` picks at once: requests per pod name, requests with no endpoint, and the
         pods by name. Exactly what ``count`` calls of ``pick`` would have chosen."""
+        if self.balancer == RANDOM:
+            return self._pick_many_at_random(service, count)
         backends, members = self._routing(service)
         if not backends:
             return {}, count, {}
@@ -456,6 +494,21 @@ class LoadBalancer:
                 pods_by_name[pod.name] = pod
                 if counts.get(pod.name):
                     per_pod[pod.name] = per_pod.get(pod.name, 0) + counts[pod.name]
+        return per_pod, unserved, pods_by_name
+
+    def _pick_many_at_random(self, service: str, count: int
+                             ) -> tuple[dict[str, int], int, dict[str, Pod]]:
+        """``count`` random picks, one after the other (each its own draws)."""
+        per_pod: dict[str, int] = {}
+        pods_by_name: dict[str, Pod] = {}
+        unserved = 0
+        for _ in range(count):
+            pod = self.pick(service)
+            if pod is None:
+                unserved += 1
+                continue
+            pods_by_name[pod.name] = pod
+            per_pod[pod.name] = per_pod.get(pod.name, 0) + 1
         return per_pod, unserved, pods_by_name
 
     def record(self, record: RequestRecord) -> None:

@@ -368,3 +368,75 @@ def test_a_coalesced_count_never_exceeds_what_a_replay_accepts():
         with pytest.raises(t3.CommandError) as error:
             check(c, "api", count=MAX_COALESCED_COUNT + 1)
         assert error.value.field == "count"
+
+
+# -- the random balancer (kube-proxy / ingress-nginx canary) -------------------------------------
+
+class ScriptedRng:
+    """Hands out the given random() values and records randrange calls."""
+
+    def __init__(self, *values: float):
+        self.values, self.ranges = list(values), []
+
+    def random(self) -> float:
+        return self.values.pop(0)
+
+    def randrange(self, n: int) -> int:
+        self.ranges.append(n)
+        return n - 1
+
+
+@pytest.mark.parametrize("weights, sizes, draws, expected, ranges", [
+    ([75, 25], [3, 1], [0.0], (0, 2), [3]),        # 0 × 100 = 0 < 75: stable, a random pod
+    ([75, 25], [3, 1], [0.7499], (0, 2), [3]),
+    ([75, 25], [3, 1], [0.75], (1, 0), []),        # 75 ≥ 75: canary; one pod, no draw
+    ([75, 25], [3, 0], [0.9], (1, None), []),      # the canary has no endpoint: a 503
+    ([100], [4], [], (0, 3), [4]),                 # one backend: no draw for it
+    ([100], [1], [], (0, 0), []),
+])
+def test_random_pick_is_a_weighted_backend_then_a_uniform_pod(weights, sizes, draws, expected,
+                                                              ranges):
+    from t32sim.engine.traffic import random_pick
+    rng = ScriptedRng(*draws)
+    assert random_pick(weights, sizes, rng) == expected
+    assert (rng.ranges, rng.values) == (ranges, [])
+
+
+def test_random_balancer_draws_from_the_seed_and_is_not_round_robin():
+    def picks(seed):
+        c = t3.Cluster(seed=seed, balancer="random")
+        c.apply(service())
+        c.run(until=10)
+        return [c.request("api").pod for _ in range(1000)]
+
+    first = picks(5)
+    assert first == picks(5)                                  # seeded: the same picks again
+    counts = sorted(first.count(name) for name in set(first))
+    assert len(counts) == 4 and counts != [250, 250, 250, 250]
+    assert counts == [233, 247, 253, 267]                     # seed 5's draws
+    assert ready_cluster().lb.balancer == "round-robin"       # the default stays
+
+
+def test_random_canary_split_is_a_weighted_coin_per_request_and_send_matches_requests():
+    steps = (CanaryStep(set_weight=25), CanaryStep(pause=True))
+    spec = service(rollout=Rollout(Strategy.CANARY, steps=steps))
+    clusters = []
+    for _ in range(2):
+        c = t3.Cluster(seed=5, balancer="random")
+        c.apply(spec)
+        c.run(until=10)
+        c.apply(dataclasses.replace(spec, image="local://demo@v2"))
+        c.run(until=30)
+        clusters.append(c)
+    one_by_one, batch = clusters
+    versions = [one_by_one.lb.select("api").version for _ in range(1000)]
+    assert versions.count("v2") == 240                        # about 25 %, not exactly
+    assert versions[:8] != ["v1", "v1", "v2", "v1"] * 2         # not the smooth 1-in-4 pattern
+    assert batch.send("api", 1000)["by_version"] == {"v1": 760, "v2": 240}
+
+
+def test_an_unknown_balancer_is_an_error_naming_the_field():
+    with pytest.raises(t3.CommandError, match="balancer: expected one of 'round-robin', "
+                                              "'random', got 'least-conn'") as error:
+        t3.Cluster(seed=1, balancer="least-conn")
+    assert error.value.field == "balancer"
