@@ -3,7 +3,9 @@
 It does no I/O and has no clock of its own. It is fed observations of the
 *active* version, each with the time it was made (seconds on any monotonic
 scale: wall-clock seconds in the monitor, ``env.now`` in the simulation), and
-answers with an :class:`Outcome` saying what to do.
+answers with an :class:`Outcome` saying what to do. An :class:`IncidentTracker` follows the
+outcomes from a version's first failed check to its recovery or its switch, so a blip the
+policy rode out can be told in one sentence (:func:`ridden_out`).
 
 Rules (the original's defaults: 5 failures within 10 s, cooldown 15 s):
 
@@ -34,7 +36,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
-__all__ = ["Decision", "FailoverConfig", "Outcome", "FailoverPolicy", "trace"]
+__all__ = ["Decision", "FailoverConfig", "Outcome", "FailoverPolicy", "trace", "Incident",
+           "IncidentTracker", "ridden_out"]
 
 
 class Decision(str, enum.Enum):
@@ -199,3 +202,61 @@ def trace(observations: Iterable[tuple[float, bool]],
     """Run a fresh policy over ``(time, ok)`` pairs and return every outcome."""
     policy = FailoverPolicy(config)
     return [policy.observe(t, ok) for t, ok in observations]
+
+
+# -- incidents: from the first failed check to recovery or switch ------------------------
+@dataclass(frozen=True)
+class Incident:
+    """A run of failed checks of one version, closed by a success or by a switch."""
+    version: str
+    started: float           # time of the first failed check
+    ended: float             # time of the check (or switch) that closed it
+    failed_checks: int
+    peak: int                # the most failures the window held at once
+    switched: bool           # closed by a switch away from ``version``
+
+
+class IncidentTracker:
+    """Follows outcomes and returns each :class:`Incident` when it closes (pure, no clock)."""
+
+    def __init__(self) -> None:
+        self.open: tuple[str, float, int, int] | None = None   # version, started, checks, peak
+
+    def observe(self, outcome: Outcome) -> Incident | None:
+        """Feed every outcome in order; returns the incident this one closed, if any."""
+        checked = outcome.previous if outcome.decision is Decision.FAILOVER else outcome.active
+        if outcome.switched:
+            closed = self._close(outcome.time, switched=True, failed=outcome.ok is False)
+            return closed
+        if outcome.ok:
+            return self._close(outcome.time, switched=False)
+        if self.open is None or self.open[0] != checked:
+            self.open = (checked, outcome.time, 0, 0)
+        version, started, checks, peak = self.open
+        self.open = (version, started, checks + 1, max(peak, outcome.failures))
+        return None
+
+    def _close(self, time: float, *, switched: bool, failed: bool = False) -> Incident | None:
+        if self.open is None:
+            return None
+        version, started, checks, peak = self.open
+        self.open = None
+        if failed:                            # the failed check that triggered the failover
+            checks += 1
+        return Incident(version, started, time, checks, peak, switched)
+
+
+def ridden_out(incident: Incident, config: FailoverConfig, *, what: str = "",
+               since: float | None = None) -> str:
+    """One sentence for an incident that ended without a switch.
+
+    ``what`` names the cause ("crashed and was restarted"); ``since`` is when it began, if
+    earlier than the first failed check (the moment of the crash).
+    """
+    n = incident.failed_checks
+    what = what or f"failed {n} check{'s' if n != 1 else ''} and recovered"
+    began = incident.started if since is None else min(since, incident.started)
+    peak = incident.peak
+    return (f"{incident.version} {what} in {incident.ended - began:.1f} s: {peak} "
+            f"failure{'s' if peak != 1 else ''} < {config.threshold} in {config.window:g} s, "
+            f"no failover")

@@ -146,3 +146,48 @@ def test_policy_module_has_no_clock_or_io_imports():
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
     assert imported <= {"__future__", "enum", "collections", "dataclasses", "typing"}
+
+
+# -- incidents ------------------------------------------------------------------------
+from t32sim.failover import Incident, IncidentTracker, ridden_out  # noqa: E402
+
+
+def incidents_of(observations, config=None):
+    policy, tracker = FailoverPolicy(config), IncidentTracker()
+    closed = []
+    for t, ok in observations:
+        incident = tracker.observe(policy.observe(t, ok))
+        if incident is not None:
+            closed.append(incident)
+    return closed
+
+
+def test_a_blip_is_one_incident_ridden_out():
+    [blip] = incidents_of([(0, True), (1, False), (2, False), (3, True), (4, True)])
+    assert blip == Incident("v1", 1, 3, failed_checks=2, peak=2, switched=False)
+    assert ridden_out(blip, FailoverConfig()) == (
+        "v1 failed 2 checks and recovered in 2.0 s: 2 failures < 5 in 10 s, no failover")
+    assert ridden_out(blip, FailoverConfig(), what="crashed and was restarted", since=0.4) == (
+        "v1 crashed and was restarted in 2.6 s: 2 failures < 5 in 10 s, no failover")
+
+
+def test_an_outage_closes_with_the_switch():
+    closed = incidents_of([(t, t < 2) for t in range(10)])
+    assert closed == [Incident("v1", 2, 6, failed_checks=5, peak=4, switched=True)]
+
+
+def test_a_flapping_service_is_one_incident_per_failure_run():
+    closed = incidents_of([(0, False), (1, True), (2, False), (3, True)])
+    assert [(i.started, i.ended, i.failed_checks, i.peak) for i in closed] == [
+        (0, 1, 1, 1), (2, 3, 1, 2)]             # the window still holds the first failure
+    assert ridden_out(closed[1], FailoverConfig()) == (
+        "v1 failed 1 check and recovered in 1.0 s: 2 failures < 5 in 10 s, no failover")
+
+
+def test_a_manual_switch_closes_an_open_incident_and_nothing_opens_on_success():
+    policy, tracker = FailoverPolicy(), IncidentTracker()
+    assert tracker.observe(policy.observe(0, True)) is None
+    assert tracker.observe(policy.observe(1, False)) is None
+    manual = tracker.observe(policy.switch(1.5, "v3"))
+    assert manual == Incident("v1", 1, 1.5, 1, 1, switched=True)
+    assert tracker.observe(policy.observe(2, True)) is None and tracker.open is None

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "t32sim"
-PURE = [PACKAGE / "failover.py", PACKAGE / "enums.py", PACKAGE / "rng.py",
+PURE = [PACKAGE / "failover.py", PACKAGE / "demo_chaos.py", PACKAGE / "enums.py",
+        PACKAGE / "rng.py",
         *sorted((PACKAGE / "spec").glob("*.py")), *sorted((PACKAGE / "engine").glob("*.py"))]
 FORBIDDEN_MODULES = {"fastapi", "httpx", "ipywidgets", "matplotlib", "time", "random",
                      "starlette", "uvicorn", "requests"}

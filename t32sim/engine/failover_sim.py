@@ -8,16 +8,28 @@ answer to the same policy with ``env.now`` as its time. Same rules, same
 decisions, no wall clock: a notebook chapter gets exactly the same trace on
 every run.
 
+The watch has the live monitor's chaos toggles too, with the timing of
+:mod:`t32sim.demo_chaos`: ``set_cpu`` (above 50 % a check takes 2 s, longer than the
+1 s timeout), ``corrupt`` (503), ``crash`` (the process is back after the 1 s restart
+delay and a start, or after ``down_for`` s) and ``reset``.
+
     watch = watch_failover(cluster, {"v1": "api-v1", "v2": "api-v2", "v3": "api-v3"})
     cluster.run(60)
     watch.switches      # [Outcome(time=25.0, decision=FAILOVER, previous='v1', active='v2', ...)]
-    watch.frame()       # one row per check: time, active, ok, decision, failures, reason
+    watch.frame()       # one row per check: time, active, ok, decision, failures, reason, error
+    watch.notes         # [(time, "v2 crashed and was restarted in 1.5 s: ... no failover"), ...]
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from t32sim.failover import Decision, FailoverConfig, FailoverPolicy, Outcome
+from t32sim.demo_chaos import (
+    CHECK_TIMEOUT, REFUSED, RESTART_DELAY, START_SECONDS, DemoState, check_state, explain,
+    failure_cause, restart_after,
+)
+from t32sim.failover import (
+    Decision, FailoverConfig, FailoverPolicy, Incident, IncidentTracker, Outcome, ridden_out,
+)
 
 if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
@@ -25,7 +37,8 @@ if TYPE_CHECKING:
 __all__ = ["FailoverWatch", "watch_failover", "has_ready_pod", "decisions", "FRAME_COLUMNS"]
 
 Probe = Callable[["Cluster", str], bool]
-FRAME_COLUMNS = ["time", "active", "service", "ok", "decision", "failures", "previous", "reason"]
+FRAME_COLUMNS = ["time", "active", "service", "ok", "decision", "failures", "previous", "reason",
+                 "error"]
 
 
 def has_ready_pod(cluster: "Cluster", service: str) -> bool:
@@ -33,17 +46,27 @@ def has_ready_pod(cluster: "Cluster", service: str) -> bool:
     return cluster.service(service).status.ready > 0
 
 
+def _seconds(name: str, value: object, *, positive: bool = False) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value \
+            or not (value > 0 if positive else value >= 0):
+        raise ValueError(f"{name}: expected a number of seconds {'> 0' if positive else '>= 0'}, "
+                         f"got {value!r}")
+    return float(value)
+
+
 class FailoverWatch:
     """Checks the active version every ``interval`` simulated seconds and fails over by policy.
 
     ``services`` maps each version, in failover order, to the cluster service
-    that runs it. ``probe(cluster, service)`` decides whether one check passes
-    (default: :func:`has_ready_pod`).
+    that runs it; the last one is the stable release, which cannot be corrupted.
+    ``probe(cluster, service)`` decides whether the cluster side of a check passes
+    (default: :func:`has_ready_pod`); the chaos toggles decide the rest.
     """
 
     def __init__(self, cluster: "Cluster", services: Mapping[str, str],
                  config: FailoverConfig | None = None, *, interval: float = 1.0,
-                 probe: Probe | None = None, start_after: float = 0.0):
+                 probe: Probe | None = None, start_after: float = 0.0,
+                 timeout: float = CHECK_TIMEOUT):
         self.services = dict(services)
         if not self.services:
             raise ValueError("services: expected at least one version -> service name")
@@ -53,20 +76,22 @@ class FailoverWatch:
         elif tuple(config.versions) != versions:
             raise ValueError(f"config.versions: expected the services' versions {list(versions)}, "
                              f"got {list(config.versions)}")
-        if not isinstance(interval, (int, float)) or isinstance(interval, bool) or not interval > 0:
-            raise ValueError(f"interval: expected a number of seconds > 0, got {interval!r}")
-        if not isinstance(start_after, (int, float)) or isinstance(start_after, bool) \
-                or not start_after >= 0:
-            raise ValueError(f"start_after: expected a number of seconds >= 0, got {start_after!r}")
+        self.interval = _seconds("interval", interval, positive=True)
+        self.start_after = _seconds("start_after", start_after)
+        self.timeout = _seconds("timeout", timeout, positive=True)
         for service in self.services.values():
             cluster.service(service)            # a CommandError now names a missing service
         self.cluster = cluster
         self.config = config
-        self.interval = float(interval)
         self.probe = probe or has_ready_pod
         self.policy = FailoverPolicy(config)
-        self.start_after = float(start_after)
         self.outcomes: list[Outcome] = []
+        self.errors: list[str] = []             # why each check failed ("" when it passed)
+        self.demo = {v: DemoState(v, stable=(v == versions[-1])) for v in versions}
+        self.down: dict[str, tuple[float, float]] = {}     # version -> (crashed at, back at)
+        self.incidents: list[Incident] = []
+        self.notes: list[tuple[float, str]] = []
+        self._tracker = IncidentTracker()
         self.process = cluster.env.process(self._watch())
 
     @property
@@ -84,19 +109,91 @@ class FailoverWatch:
         """Every automatic and manual switch so far."""
         return [o for o in self.outcomes if o.switched]
 
+    # -- the toggles of the live monitor -------------------------------------------
+    def _state(self, version: str) -> DemoState:
+        if version not in self.demo:
+            raise ValueError(f"version: expected one of {list(self.demo)}, got {version!r}")
+        return self.demo[version]
+
+    def set_cpu(self, version: str, level: float) -> None:
+        """Chaos: ``version`` runs at ``level`` % CPU (above 50 % its checks time out)."""
+        if not isinstance(level, (int, float)) or isinstance(level, bool) or not 0 <= level <= 100:
+            raise ValueError(f"level: expected a CPU load 0-100, got {level!r}")
+        self._state(version).cpu_load = float(level)
+
+    def corrupt(self, version: str) -> None:
+        """Chaos: ``version``'s data is corrupted (its checks answer 503)."""
+        state = self._state(version)
+        if state.stable:
+            raise ValueError(f"version: {version} is the stable release and cannot be corrupted")
+        state.is_corrupted = True
+
+    def crash(self, version: str, down_for: float = 0.0) -> float:
+        """Chaos: ``version``'s process dies now; returns when it answers again.
+
+        It is restarted after the supervisor's 1 s delay (or after ``down_for`` s, if
+        longer) and answers :data:`~t32sim.demo_chaos.START_SECONDS` later.
+        """
+        self._state(version)
+        now = self.cluster.now
+        back = now + restart_after(_seconds("down_for", down_for), RESTART_DELAY) + START_SECONDS
+        self.down[version] = (now, back)
+        self.demo[version].reset()              # a new process starts with a clean state
+        return back
+
+    def reset(self, version: str | None = None) -> None:
+        """Undo the chaos on ``version`` (default: all); a process kept down starts at once."""
+        for name in [version] if version is not None else list(self.demo):
+            self._state(name).reset()
+            crashed = self.down.get(name)
+            if crashed is not None and crashed[1] > self.cluster.now + START_SECONDS:
+                self.down[name] = (crashed[0], self.cluster.now + START_SECONDS)
+
     def switch(self, to: str | None = None) -> Outcome:
         """An operator's switch at the current simulated time (ignores the cooldown)."""
         outcome = self.policy.switch(self.cluster.now, to)
-        self.outcomes.append(outcome)
+        self._record(outcome, "")
         return outcome
+
+    # -- checks ---------------------------------------------------------------------
+    def check(self, version: str) -> tuple[bool, str]:
+        """One health check of ``version`` now: whether it passed, and why not in words."""
+        now = self.cluster.now
+        crashed = self.down.get(version)
+        if crashed is not None and crashed[1] > now:
+            return False, explain(REFUSED, f"{version} crashed at t = {crashed[0]:g} s, "
+                                           f"back at t = {crashed[1]:g} s")
+        service = self.services[version]
+        if not self.probe(self.cluster, service):
+            return False, (f"no answer: {service} has no Ready pod" if self.probe is has_ready_pod
+                           else f"no answer: the probe of {service} failed")
+        state = self.demo[version]
+        result = check_state(state, self.timeout)
+        return result.ok, explain(result.error, failure_cause(state))
 
     def frame(self):
         """The outcomes as a pandas DataFrame with :data:`FRAME_COLUMNS`."""
         import pandas as pd
 
         rows = [(o.time, o.active, self.services[o.active], o.ok, o.decision.value, o.failures,
-                 o.previous, o.reason) for o in self.outcomes]
+                 o.previous, o.reason, error) for o, error in zip(self.outcomes, self.errors)]
         return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+    def _record(self, outcome: Outcome, error: str) -> None:
+        self.outcomes.append(outcome)
+        self.errors.append(error)
+        incident = self._tracker.observe(outcome)
+        if incident is None:
+            return
+        self.incidents.append(incident)
+        if not incident.switched:
+            crashed = self.down.get(incident.version)
+            if crashed is not None and crashed[0] <= incident.started <= crashed[1]:
+                text = ridden_out(incident, self.config, what="crashed and was restarted",
+                                  since=crashed[0])
+            else:
+                text = ridden_out(incident, self.config)
+            self.notes.append((outcome.time, text))
 
     def _watch(self):
         """The monitor process: check, decide, wait one interval, forever."""
@@ -104,18 +201,18 @@ class FailoverWatch:
         if self.start_after:
             yield env.timeout(self.start_after)
         while True:
-            service = self.services[self.policy.active]
-            ok = bool(self.probe(self.cluster, service))
-            self.outcomes.append(self.policy.observe(env.now, ok))
+            ok, error = self.check(self.policy.active)
+            self._record(self.policy.observe(env.now, ok), error)
             yield env.timeout(self.interval)
 
 
 def watch_failover(cluster: "Cluster", services: Mapping[str, str],
                    config: FailoverConfig | None = None, *, interval: float = 1.0,
-                   probe: Probe | None = None, start_after: float = 0.0) -> FailoverWatch:
+                   probe: Probe | None = None, start_after: float = 0.0,
+                   timeout: float = CHECK_TIMEOUT) -> FailoverWatch:
     """Start a :class:`FailoverWatch` on ``cluster``; the first check is ``start_after`` s from now."""
     return FailoverWatch(cluster, services, config, interval=interval, probe=probe,
-                         start_after=start_after)
+                         start_after=start_after, timeout=timeout)
 
 
 def decisions(watch: FailoverWatch) -> list[tuple[float, str, str]]:

@@ -14,7 +14,8 @@ Act (admin; JSON body, same-origin only; every attempt is audited)::
     POST /api/chaos/cpu         {"level": 0-100, "target": "v1"?}
     POST /api/chaos/corruption  {"target": "v1"?}
     POST /api/chaos/reset       {"target": "v1"?}
-    POST /api/chaos/crash       {"target": "v1"?}   (kills the process; needs --spawn)
+    POST /api/chaos/crash       {"target": "v1"?, "down_for": 0-3600?}
+                                (kills the process, kept down ``down_for`` s; needs --spawn)
     POST /api/failover          {"to": "v3"?}       (manual switch; default the next version)
     POST /api/reset             {}                  (reset all services, back to the first)
 
@@ -32,9 +33,11 @@ itself, since Starlette does not run a mounted app's lifespan::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 import os
+import secrets
 import string
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -57,12 +60,13 @@ from t32sim.monitor.config import MonitorConfig
 from t32sim.monitor.core import ActionError, ChaosKind, Monitor, MONITOR_ACTOR
 from t32sim.monitor.healthlog import HealthLog
 from t32sim.monitor.security import SiteGuard
-from t32sim.monitor.supervisor import Supervisor
+from t32sim.monitor.supervisor import TOKEN_ENV, Supervisor
 from t32sim.notify import EmailNotifier
 
 __all__ = ["create_monitor_app"]
 
 STATIC = resources.files("t32sim.monitor") / "static"
+DELAY_SCALE_ENV = "T32SIM_DEMO_DELAY_SCALE"
 log = logging.getLogger(__name__)
 
 
@@ -77,6 +81,12 @@ class TargetBody(_Body):
 
 class CpuBody(TargetBody):
     level: float = Field(..., ge=0, le=100, allow_inf_nan=False, description="CPU load in percent")
+
+
+class CrashBody(TargetBody):
+    down_for: float = Field(0.0, ge=0, le=3600, allow_inf_nan=False,
+                            description="seconds to keep the process down before the restart "
+                                        "(0: the supervisor restarts it at once, a blip)")
 
 
 class FailoverBody(_Body):
@@ -120,6 +130,24 @@ def _spawn_ports(config: MonitorConfig) -> dict[str, int]:
     return ports
 
 
+def _resolved(config: MonitorConfig, env) -> MonitorConfig:
+    """The config with the services' delay scale and chaos token filled in.
+
+    Spawned services get a fresh token per run; otherwise ``T32SIM_DEMO_TOKEN``, if set,
+    is the token the services were started with.
+    """
+    scale = config.delay_scale
+    if scale is None:
+        try:
+            scale = max(0.0, float(env.get(DELAY_SCALE_ENV) or 1.0))
+        except ValueError:
+            scale = 1.0
+    token = config.demo_token
+    if token is None:
+        token = secrets.token_urlsafe(32) if config.spawn else (env.get(TOKEN_ENV) or None)
+    return dataclasses.replace(config, delay_scale=scale, demo_token=token)
+
+
 def _render_dashboard(request: Request, who: Principal) -> str:
     template = string.Template((STATIC / "dashboard.html").read_text(encoding="utf-8"))
     root = request.scope.get("root_path", "").rstrip("/")
@@ -134,6 +162,7 @@ def create_monitor_app(config: MonitorConfig | None = None) -> FastAPI:
     """Build one monitor app (no global state: everything hangs off ``app.state``)."""
     config = config or MonitorConfig()
     env = os.environ if config.env is None else config.env
+    config = _resolved(config, env)
     config.db.parent.mkdir(parents=True, exist_ok=True)
 
     audit = AuditLog(config.db, key=config.audit_key or env.get(KEY_ENV) or None)
@@ -160,6 +189,7 @@ def create_monitor_app(config: MonitorConfig | None = None) -> FastAPI:
                 else config.notifier)
 
     def supervisor_event(kind: str, version: str, detail: str) -> None:
+        monitor.on_process_event(kind, version, detail)
         if kind in ("exited", "failed"):
             audit.record(MONITOR_ACTOR, f"process.{kind}", target=version, detail=detail,
                          result=AuditResult.ERROR.value)
@@ -169,7 +199,7 @@ def create_monitor_app(config: MonitorConfig | None = None) -> FastAPI:
         supervisor = Supervisor(_spawn_ports(config), backoff=config.restart_backoff,
                                 backoff_max=config.restart_backoff_max,
                                 log_dir=config.service_log_dir, env=env,
-                                on_event=supervisor_event)
+                                on_event=supervisor_event, token=config.demo_token)
     monitor = Monitor(config, audit, healthlog, notifier=notifier, supervisor=supervisor)
 
     @asynccontextmanager
@@ -296,10 +326,11 @@ def _add_routes(app: FastAPI, monitor: Monitor) -> None:
                                    target=body.target if body else None)
 
     @app.post("/api/chaos/crash", summary="Chaos: kill a spawned service's process (admin)")
-    async def chaos_crash(request: Request, body: Optional[TargetBody] = None,
+    async def chaos_crash(request: Request, body: Optional[CrashBody] = None,
                           who: Principal = Depends(admin_for("chaos.crash"))):
         return await monitor.chaos(ChaosKind.CRASH, who=who.name, source=_source(request),
-                                   target=body.target if body else None)
+                                   target=body.target if body else None,
+                                   down_for=body.down_for if body else 0.0)
 
     @app.post("/api/failover", summary="Switch to the next (or a named) version (admin)")
     async def failover(request: Request, body: Optional[FailoverBody] = None,

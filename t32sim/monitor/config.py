@@ -28,7 +28,7 @@ class MonitorConfig:
     db: Path = Path("monitor.db")
     targets: dict[str, str] = field(default_factory=_default_targets)
     interval: float = 1.0
-    timeout: float = 2.0
+    timeout: float = 1.0                 # the original's: above 50 % load /health takes 2 s
     threshold: int = 5
     window: float = 10.0
     cooldown: float = 15.0
@@ -48,6 +48,8 @@ class MonitorConfig:
     trusted_origins: tuple[str, ...] = ()  # extra Origins allowed to POST (reverse proxies)
     lock_failures: int = 5
     lock_seconds: float = 60.0
+    delay_scale: float | None = None     # the services' delay scale (else T32SIM_DEMO_DELAY_SCALE, else 1)
+    demo_token: str | None = None        # sent as X-Demo-Token (spawn: a fresh one per run)
     announce: Callable[[str], None] = print   # where a generated password is shown, once
     env: Mapping[str, str] | None = None      # None: os.environ
 

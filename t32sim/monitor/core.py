@@ -1,9 +1,14 @@
-"""The monitor itself: one health check per interval, the failover policy, alerts, actions.
+"""The monitor itself: one health check per interval, the failover policy, alerts, the story.
 
 Everything here runs on one asyncio loop (the app's); SQLite writes go to a
 worker thread so a slow disk never stalls the checks. The loop sleeps until
 the next tick after each check (no busy loop): at most one check per
 ``interval``, fewer when checks are slower than the interval.
+
+A failed check is explained from what the monitor knows of the service: the chaos
+state it last saw (``GET /simulate/state``, asked again after each failure) and,
+with ``--spawn``, its process ("timeout after 1 s: v1 is at 80 % load ...").
+The operator's actions live in :mod:`t32sim.monitor.actions`.
 """
 from __future__ import annotations
 
@@ -11,46 +16,33 @@ import asyncio
 import logging
 import time
 from collections import deque
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
 import httpx
 
 from t32sim.audit import AuditLog, AuditResult
-from t32sim.enums import StrEnum
-from t32sim.failover import Decision, FailoverPolicy, Outcome
+from t32sim.demo_chaos import REFUSED, DemoState, explain, failure_cause
+from t32sim.failover import FailoverPolicy, IncidentTracker, Outcome, ridden_out
+from t32sim.monitor.actions import ActionError, Actions, ChaosKind, MONITOR_ACTOR
 from t32sim.monitor.checker import HealthCheck, check_health
 from t32sim.monitor.config import MonitorConfig
 from t32sim.monitor.healthlog import HealthLog
 from t32sim.monitor.status import ServiceState, StatusTracker
+from t32sim.monitor.story import down_text
 from t32sim.monitor.supervisor import Supervisor
 
 __all__ = ["Monitor", "ChaosKind", "ActionError", "MONITOR_ACTOR"]
 
 log = logging.getLogger(__name__)
-MONITOR_ACTOR = "monitor"
-
-
-class ChaosKind(StrEnum):
-    CPU = "cpu"
-    CORRUPTION = "corruption"
-    RESET = "reset"
-    CRASH = "crash"
-
-
-class ActionError(Exception):
-    """An action that could not be done: becomes ``{error, detail, field}`` with ``status``."""
-
-    def __init__(self, status: int, error: str, detail: str, field: str | None = None):
-        super().__init__(detail)
-        self.status, self.error, self.detail, self.field = status, error, detail, field
 
 
 def _wall() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-class Monitor:
+class Monitor(Actions):
     """Watches the active version, fails over by :class:`FailoverPolicy`, runs operator actions."""
 
     def __init__(self, config: MonitorConfig, audit: AuditLog, healthlog: HealthLog, *,
@@ -66,10 +58,14 @@ class Monitor:
         self.clock = clock
         self.policy = FailoverPolicy(config.failover)
         self.status = StatusTracker(config.down_after)
+        self.incidents = IncidentTracker()
         self.client: httpx.AsyncClient | None = None
         self.last_check: HealthCheck | None = None
         self.last_outcome: Outcome | None = None
         self.switches: deque[dict] = deque(maxlen=100)
+        self.notes: deque[dict] = deque(maxlen=30)     # what happened, in words, newest last
+        self.demo = {v: DemoState(v) for v in config.versions}   # what we last saw of each
+        self.crashed_at: dict[str, float] = {}           # version -> clock() of its last exit
         self.checks = 0
         self.started = False
         self.not_ready: list[str] = []
@@ -84,6 +80,8 @@ class Monitor:
         if self.supervisor is not None:
             await self.supervisor.start()
             self.not_ready = await self.supervisor.wait_ready(self.config.startup_timeout)
+        for version in self.config.versions:
+            await self.refresh_state(version)
         cfg = self.config
         await self._audit(MONITOR_ACTOR, "monitor.start", target=self.policy.active,
                           detail=f"versions {'/'.join(cfg.versions)}; check every {cfg.interval:g} s "
@@ -130,6 +128,15 @@ class Monitor:
                 next_at = now
             await asyncio.sleep(next_at - now)
 
+    def on_process_event(self, kind: str, version: str, detail: str) -> None:
+        """The supervisor's news: a new process starts clean; an exit is remembered."""
+        if version not in self.demo:
+            return
+        if kind == "started":
+            self.demo[version].reset()
+        elif kind == "exited":
+            self.crashed_at[version] = self.clock()
+
     # -- one round ------------------------------------------------------------------
     async def check_once(self) -> tuple[HealthCheck, Outcome | None]:
         """Check the active version once, feed the policy, log, alert and fail over."""
@@ -137,6 +144,8 @@ class Monitor:
         version = self.policy.active
         check = await check_health(self.client, version, self.config.targets[version],
                                    self.config.timeout)
+        if not check.ok:
+            check = replace(check, error=await self._explain(check))
         async with self._lock:
             self.checks += 1
             self.last_check = check
@@ -148,6 +157,7 @@ class Monitor:
             alert = self.status.observe(check.ok)
             if outcome.switched:                   # all state changes before the first await
                 self._note_switch(outcome, MONITOR_ACTOR)
+            self._follow_incident(outcome)
             await asyncio.to_thread(self.healthlog.record, check, outcome.decision.value)
             if alert is ServiceState.DOWN:
                 self._notify("down", version, check.error)
@@ -157,134 +167,82 @@ class Monitor:
                 await self._record_switch(outcome, MONITOR_ACTOR, "")
             return check, outcome
 
+    async def _explain(self, check: HealthCheck) -> str:
+        """The check's error with its cause, as far as the monitor can tell."""
+        version = check.target
+        process = self.supervisor.snapshot().get(version) if self.supervisor else None
+        down = down_text(version, process)
+        if not down and not check.error.startswith(REFUSED):
+            await self.refresh_state(version)
+        cause = failure_cause(self.demo[version], down=down, scale=self.delay_scale)
+        return explain(check.error, cause)
+
+    async def refresh_state(self, version: str) -> None:
+        """Ask ``version`` for its chaos state (never delayed by its load); keep what we knew
+        when it does not answer."""
+        assert self.client is not None, "Monitor.start() opens the HTTP client"
+        url = self.config.targets[version].rstrip("/") + "/simulate/state"
+        try:
+            response = await self.client.get(url, timeout=min(self.config.timeout, 1.0))
+            body = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return
+        self.learn(version, body)
+
+    def learn(self, version: str, body: Any) -> None:
+        """Take ``cpu_load`` and ``is_corrupted`` from a service's answer, when it has them."""
+        if not isinstance(body, dict):
+            return
+        state = self.demo[version]
+        load, corrupted = body.get("cpu_load"), body.get("is_corrupted")
+        if isinstance(load, (int, float)) and not isinstance(load, bool):
+            state.cpu_load = float(load)
+        if isinstance(corrupted, bool):
+            state.is_corrupted = corrupted
+        if isinstance(body.get("stable"), bool):
+            state.stable = body["stable"]
+
+    def _follow_incident(self, outcome: Outcome) -> None:
+        incident = self.incidents.observe(outcome)
+        if incident is None or incident.switched:
+            return
+        crashed = self.crashed_at.get(incident.version)
+        window = self.config.interval + self.config.timeout
+        if crashed is not None and incident.started - window <= crashed <= incident.ended:
+            text = ridden_out(incident, self.config.failover, what="crashed and was restarted",
+                              since=crashed)
+        else:
+            text = ridden_out(incident, self.config.failover)
+        self.note("ridden_out", text)
+
+    def note(self, kind: str, text: str, who: str = MONITOR_ACTOR) -> None:
+        """Remember one thing that happened, for the dashboard's story panel."""
+        self.notes.append({"time": _wall(), "kind": kind, "who": who, "text": text})
+
     def _note_switch(self, outcome: Outcome, who: str) -> None:
         self.status.switched()
         self.switches.append({"time": _wall(), "from": outcome.previous, "to": outcome.active,
                               "by": who, "reason": outcome.reason})
+        self.note("failover", outcome.reason, who)
 
     async def _record_switch(self, outcome: Outcome, who: str, source: str) -> None:
-        action = "failover" if outcome.decision is Decision.FAILOVER else "failover.manual"
+        action = "failover" if outcome.decision.value == "failover" else "failover.manual"
         await self._audit(who, action, target=f"{outcome.previous}->{outcome.active}",
                           detail=outcome.reason, source=source)
         self._notify("failover", outcome.previous or "", outcome.active, outcome.reason)
 
-    # -- operator actions -------------------------------------------------------------
-    def _target(self, target: str | None) -> str:
-        if target is None:
-            return self.policy.active
-        if target not in self.config.targets:
-            raise ActionError(422, "invalid_parameter",
-                              f"target: expected one of {', '.join(self.config.versions)}, "
-                              f"got {target!r}", "target")
-        return target
-
-    async def chaos(self, kind: ChaosKind, *, who: str, source: str = "",
-                    target: str | None = None, level: float | None = None) -> dict:
-        """Run one chaos action against ``target`` (default: the active version); audited."""
-        async with self._lock:
-            return await self._chaos(kind, who=who, source=source, target=target, level=level)
-
-    async def _chaos(self, kind: ChaosKind, *, who: str, source: str, target: str | None,
-                     level: float | None) -> dict:
-        version = self._target(target)
-        action = f"chaos.{kind.value}"
-        detail = f"level {level:g}" if kind is ChaosKind.CPU and level is not None else ""
-        try:
-            if kind is ChaosKind.CRASH:
-                result = await self._crash(version)
-                detail = f"killed pid {result['killed_pid']} with SIGKILL"
-            else:
-                path = {ChaosKind.CPU: f"/simulate/cpu/{level:g}" if level is not None else "",
-                        ChaosKind.CORRUPTION: "/simulate/corruption",
-                        ChaosKind.RESET: "/simulate/reset"}[kind]
-                if not path:
-                    raise ActionError(422, "invalid_parameter", "level: expected a number 0-100",
-                                      "level")
-                result = await self._post(version, path)
-        except ActionError as exc:
-            await self._audit(who, action, target=version, detail="; ".join(p for p in (detail, exc.detail) if p),
-                              result=AuditResult.ERROR, source=source)
-            raise
-        await self._audit(who, action, target=version, detail=detail, source=source)
-        return {"ok": True, "action": action, "target": version, "service": result,
-                "active": self.policy.active}
-
-    async def _crash(self, version: str) -> dict:
-        if self.supervisor is None:
-            raise ActionError(409, "not_supervised",
-                              "crash needs a monitor started with --spawn: it only kills "
-                              "processes it started itself")
-        pid = await self.supervisor.kill(version)
-        if pid is None:
-            raise ActionError(409, "not_running", f"{version} is not running right now")
-        return {"killed_pid": pid}
-
-    async def _post(self, version: str, path: str) -> dict:
-        assert self.client is not None, "Monitor.start() opens the HTTP client"
-        url = self.config.targets[version].rstrip("/") + path
-        try:
-            response = await self.client.post(url, timeout=self.config.timeout)
-        except httpx.HTTPError as exc:
-            raise ActionError(502, "service_unreachable",
-                              f"{version} did not answer ({type(exc).__name__})") from None
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if response.status_code >= 400:
-            detail = body.get("detail") if isinstance(body, dict) else None
-            raise ActionError(response.status_code if response.status_code < 500 else 502,
-                              "service_refused",
-                              f"{version} answered {response.status_code}"
-                              + (f": {detail}" if detail else ""))
-        return body if isinstance(body, dict) else {}
-
-    async def switch(self, *, who: str, source: str = "", to: str | None = None) -> dict:
-        """An operator's failover to ``to`` (default: the next version); audited."""
-        async with self._lock:
-            return await self._switch(who=who, source=source, to=to)
-
-    async def _switch(self, *, who: str, source: str, to: str | None) -> dict:
-        if to is not None:
-            self._target(to)
-        try:
-            outcome = self.policy.switch(self.clock(), to)
-        except ValueError as exc:
-            await self._audit(who, "failover.manual", target=to or "", detail=str(exc),
-                              result=AuditResult.ERROR, source=source)
-            raise ActionError(409, "no_next_version", str(exc), "to") from None
-        self._note_switch(outcome, who)
-        await self._record_switch(outcome, who, source)
-        return {"ok": True, "action": "failover.manual", "from": outcome.previous,
-                "active": outcome.active}
-
-    async def reset(self, *, who: str, source: str = "") -> dict:
-        """Reset chaos on every service and make the first version active again; audited."""
-        async with self._lock:
-            return await self._reset(who=who, source=source)
-
-    async def _reset(self, *, who: str, source: str) -> dict:
-        results = {}
-        for version in self.config.versions:
-            try:
-                await self._post(version, "/simulate/reset")
-                results[version] = "reset"
-            except ActionError as exc:
-                results[version] = exc.detail
-        first = self.config.versions[0]
-        previous = self.policy.active
-        outcome = self.policy.switch(self.clock(), first)
-        self._note_switch(outcome, who)
-        detail = "; ".join(f"{v}: {r}" for v, r in results.items()) + f"; active {previous}->{first}"
-        await self._audit(who, "reset", target="all", detail=detail, source=source)
-        return {"ok": True, "action": "reset", "services": results, "active": first}
-
     # -- views ------------------------------------------------------------------------
+    @property
+    def delay_scale(self) -> float:
+        """The services' delay scale (1: the original's timing)."""
+        return 1.0 if self.config.delay_scale is None else self.config.delay_scale
+
     def snapshot(self) -> dict:
         """The state the dashboard and ``/api/status`` show (no I/O)."""
         now = self.clock()
         cfg = self.config
         outcome = self.last_outcome
+        open_incident = self.incidents.open
         return {
             "active": self.policy.active,
             "status": self.status.state.value,
@@ -293,13 +251,20 @@ class Monitor:
             "policy": {"threshold": cfg.threshold, "window": cfg.window,
                        "cooldown": cfg.cooldown, "wrap": cfg.wrap},
             "interval": cfg.interval,
+            "timeout": cfg.timeout,
+            "delay_scale": self.delay_scale,
             "failures_in_window": len(self.policy.failures),
             "cooldown_remaining": round(self.policy.cooldown_remaining(now), 3),
             "last_check": self.last_check.as_dict() if self.last_check else None,
             "last_decision": outcome.decision.value if outcome else None,
             "last_reason": outcome.reason if outcome else None,
+            "incident": None if open_incident is None else {
+                "version": open_incident[0], "seconds": round(max(0.0, now - open_incident[1]), 3),
+                "failed_checks": open_incident[2]},
             "checks": self.checks,
             "switches": list(self.switches),
+            "notes": list(reversed(self.notes)),
+            "chaos": {v: s.as_dict() for v, s in self.demo.items()},
             "spawned": self.supervisor is not None,
             "processes": self.supervisor.snapshot() if self.supervisor else {},
             "running": self._task is not None and not self._task.done(),

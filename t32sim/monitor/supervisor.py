@@ -8,10 +8,14 @@ Linux the children also get SIGTERM if the monitor dies without cleaning up.
 A child that exits on its own (a crash, or the "crash" chaos action that
 really SIGKILLs it) is started again after ``backoff`` seconds, doubled for
 each further crash up to ``backoff_max``; a child that ran ``stable_after``
-seconds before crashing starts again from the short delay.
+seconds before crashing starts again from the short delay. ``kill(version,
+down_for=S)`` keeps the child down at least ``S`` seconds (state ``held``);
+:meth:`Supervisor.release` starts a waiting child at once.
 
 Secrets (``T32SIM_ADMIN_PASSWORD``, ``T32SIM_AUDIT_KEY``, SMTP password, API key)
-are removed from the children's environment: they do not need them.
+are removed from the children's environment: they do not need them. With a
+``token`` the children get ``T32SIM_DEMO_TOKEN``: their chaos endpoints then
+answer only requests that carry it (the monitor's).
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ __all__ = ["Supervisor", "SupervisorError", "ProcState", "SECRET_ENV"]
 
 SECRET_ENV = ("T32SIM_ADMIN_PASSWORD", "T32SIM_AUDIT_KEY", "T32SIM_SMTP_PASSWORD",
               "T32SIM_API_KEY", "X_API_KEY")
+TOKEN_ENV = "T32SIM_DEMO_TOKEN"
 
 
 class SupervisorError(RuntimeError):
@@ -42,6 +47,7 @@ class SupervisorError(RuntimeError):
 class ProcState(StrEnum):
     RUNNING = "running"
     BACKOFF = "backoff"     # crashed; waiting before the restart
+    HELD = "held"           # killed with down_for: kept down until then
     STOPPED = "stopped"
 
 
@@ -56,6 +62,10 @@ class _Child:
     crashes_in_a_row: int = 0
     last_exit: int | None = None
     started_at: float = 0.0
+    exited_at: float | None = None      # loop time of the last exit
+    restart_at: float | None = None     # loop time of the planned restart
+    hold_until: float = 0.0             # kill(down_for=...): not before this loop time
+    wake: asyncio.Event | None = field(default=None, repr=False)
     task: asyncio.Task | None = field(default=None, repr=False)
 
 
@@ -85,7 +95,8 @@ class Supervisor:
                  apps: Mapping[str, str] | None = None, python: str = sys.executable,
                  backoff: float = 1.0, backoff_max: float = 30.0, stable_after: float = 30.0,
                  log_dir: Path | None = None, env: Mapping[str, str] | None = None,
-                 on_event: Callable[[str, str, str], None] | None = None):
+                 on_event: Callable[[str, str, str], None] | None = None,
+                 token: str | None = None):
         self.host = host
         self.python = python
         self.backoff = backoff
@@ -101,6 +112,9 @@ class Supervisor:
             base.pop(name, None)
         root = str(Path(__file__).resolve().parents[2])     # where `services` lives
         base["PYTHONPATH"] = os.pathsep.join(p for p in (root, base.get("PYTHONPATH")) if p)
+        base.pop(TOKEN_ENV, None)
+        if token:
+            base[TOKEN_ENV] = token
         self._env = base
         self._stopping = False
 
@@ -135,18 +149,44 @@ class Supervisor:
                     await asyncio.sleep(0.05)
         return sorted(pending)
 
-    async def kill(self, version: str) -> int | None:
-        """SIGKILL ``version``'s process (the crash chaos action); returns its pid or None."""
+    async def kill(self, version: str, down_for: float = 0.0) -> int | None:
+        """SIGKILL ``version``'s process (the crash chaos action); returns its pid or None.
+
+        The restart waits for the usual backoff, or ``down_for`` seconds if that is longer.
+        """
         child = self.children[version]
         proc = child.proc
         if proc is None or proc.returncode is not None:
             return None
+        child.hold_until = asyncio.get_running_loop().time() + max(0.0, down_for)
         try:
             proc.kill()
         except ProcessLookupError:
             return None
-        self._event("killed", version, f"pid {proc.pid} killed with SIGKILL")
+        self._event("killed", version, f"pid {proc.pid} killed with SIGKILL"
+                    + (f"; kept down {down_for:g} s" if down_for > 0 else ""))
         return proc.pid
+
+    def restart_delay(self, version: str, down_for: float = 0.0) -> float:
+        """Seconds a crash of ``version`` right now would wait before its restart."""
+        child = self.children[version]
+        ran = asyncio.get_running_loop().time() - child.started_at
+        return max(self._backoff(self._crashes_in_a_row(child, ran)), down_for)
+
+    def _crashes_in_a_row(self, child: _Child, ran: float) -> int:
+        return 1 if ran >= self.stable_after else child.crashes_in_a_row + 1
+
+    def _backoff(self, crashes_in_a_row: int) -> float:
+        return min(self.backoff_max, self.backoff * 2 ** (crashes_in_a_row - 1))
+
+    def release(self, version: str) -> bool:
+        """Start a child that waits for its restart (backoff or held) now; True if it was waiting."""
+        child = self.children[version]
+        child.hold_until = 0.0
+        if child.state in (ProcState.BACKOFF, ProcState.HELD) and child.wake is not None:
+            child.wake.set()
+            return True
+        return False
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop watching, SIGTERM every child, SIGKILL what is left after ``grace`` s."""
@@ -180,10 +220,27 @@ class Supervisor:
         for child in self.children.values():
             child.state = ProcState.STOPPED
 
-    def snapshot(self) -> dict:
+    def snapshot(self, now: float | None = None) -> dict:
+        """Per version: pid, port, state, restarts, last exit, and seconds since the exit and
+        until the restart (None when running)."""
+        if now is None:
+            try:
+                now = asyncio.get_running_loop().time()
+            except RuntimeError:
+                now = None
+
+        def since(t: float | None) -> float | None:
+            return None if t is None or now is None else round(max(0.0, now - t), 3)
+
+        def until(t: float | None) -> float | None:
+            return None if t is None or now is None else round(max(0.0, t - now), 3)
+
+        waiting = (ProcState.BACKOFF, ProcState.HELD)
         return {c.version: {"pid": c.proc.pid if c.proc and c.proc.returncode is None else None,
                             "port": c.port, "state": c.state.value, "restarts": c.restarts,
-                            "last_exit": c.last_exit}
+                            "last_exit": c.last_exit,
+                            "exited_ago": since(c.exited_at) if c.state in waiting else None,
+                            "restart_in": until(c.restart_at) if c.state in waiting else None}
                 for c in self.children.values()}
 
     # -- internals ----------------------------------------------------------------
@@ -224,11 +281,21 @@ class Supervisor:
                 detail = f"exit code {code} after {ran:.1f} s"
             else:
                 ran, detail = 0.0, "could not be started"
-            child.crashes_in_a_row = 1 if ran >= self.stable_after else child.crashes_in_a_row + 1
-            delay = min(self.backoff_max, self.backoff * 2 ** (child.crashes_in_a_row - 1))
-            child.state = ProcState.BACKOFF
-            self._event("exited", child.version, f"{detail}; restart in {delay:g} s")
-            await asyncio.sleep(delay)
+            child.crashes_in_a_row = self._crashes_in_a_row(child, ran)
+            delay = self._backoff(child.crashes_in_a_row)
+            now = loop.time()
+            held = child.hold_until - now > delay
+            delay = max(delay, child.hold_until - now)
+            child.state = ProcState.HELD if held else ProcState.BACKOFF
+            child.exited_at, child.restart_at = now, now + delay
+            child.wake = asyncio.Event()
+            self._event("exited", child.version,
+                        f"{detail}; {'kept down, restart' if held else 'restart'} in {delay:.3g} s")
+            try:
+                await asyncio.wait_for(child.wake.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+            child.hold_until, child.restart_at, child.wake = 0.0, None, None
             if self._stopping:
                 return
             child.restarts += 1

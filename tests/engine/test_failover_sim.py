@@ -128,3 +128,96 @@ def test_an_unknown_service_is_refused():
     cluster = cluster_with_three_versions()
     with pytest.raises(t3.CommandError, match="no service named 'api-v9'"):
         watch_failover(cluster, {"v1": "api-v1", "v9": "api-v9"})
+
+
+# -- the live monitor's chaos toggles, on simulated time ------------------------------
+LOADED = "timeout after 1 s: v1 is at 80 % load (above 50 % its /health takes 2 s)"
+
+
+def test_cpu_above_50_percent_times_the_checks_out_and_fails_over():
+    cluster = cluster_with_three_versions()
+    watch = watch_failover(cluster, SERVICES)
+    cluster.run(20)
+    watch.set_cpu("v1", 80)
+    cluster.run(30)
+    assert decisions(watch) == [(21.0, "v1", "failing"), (22.0, "v1", "failing"),
+                                (23.0, "v1", "failing"), (24.0, "v1", "failing"),
+                                (25.0, "v2", "failover")]
+    frame = watch.frame()
+    assert frame[frame["ok"] == False]["error"].tolist() == [LOADED] * 5     # noqa: E712
+    assert frame[frame["ok"] == True]["error"].unique().tolist() == [""]     # noqa: E712
+
+
+def test_cpu_at_50_percent_or_a_patient_timeout_is_no_failure():
+    cluster = cluster_with_three_versions()
+    watch = watch_failover(cluster, SERVICES)
+    patient = watch_failover(cluster, SERVICES, timeout=3.0)
+    cluster.run(20)
+    watch.set_cpu("v1", 50)
+    patient.set_cpu("v1", 100)
+    cluster.run(40)
+    assert decisions(watch) == [] and decisions(patient) == []
+
+
+def test_corruption_fails_over_and_the_stable_release_refuses_it():
+    cluster = cluster_with_three_versions()
+    watch = watch_failover(cluster, SERVICES)
+    cluster.run(20)
+    watch.corrupt("v1")
+    cluster.run(26)
+    assert watch.switches[0].time == 25.0 and watch.active == "v2"
+    assert watch.errors[11] == "HTTP 503: DATA_ERR: v1's data is corrupted"
+    with pytest.raises(ValueError, match="^version: v3 is the stable release and cannot be corrupted$"):
+        watch.corrupt("v3")
+
+
+def test_a_crash_is_a_blip_the_policy_rides_out_and_says_so():
+    cluster = cluster_with_three_versions()
+    watch = watch_failover(cluster, SERVICES)
+    cluster.run(20)
+    assert watch.crash("v1") == 21.5                 # 1 s restart delay + 0.5 s to start
+    cluster.run(40)
+    assert decisions(watch) == [(21.0, "v1", "failing")]
+    assert watch.errors[11] == "connection refused: v1 crashed at t = 20 s, back at t = 21.5 s"
+    assert watch.notes == [(22.0, "v1 crashed and was restarted in 2.0 s: 1 failure < 5 in 10 s, "
+                                  "no failover")]
+    assert watch.switches == []
+
+
+def test_a_crash_kept_down_fails_over_and_a_reset_brings_it_back_early():
+    cluster = cluster_with_three_versions()
+    watch = watch_failover(cluster, SERVICES)
+    cluster.run(20)
+    assert watch.crash("v1", down_for=30) == 50.5
+    cluster.run(30)
+    assert [(o.time, o.previous, o.active) for o in watch.switches] == [(25.0, "v1", "v2")]
+    watch.reset("v1")
+    assert watch.check("v1") == (False, "connection refused: v1 crashed at t = 20 s, "
+                                        "back at t = 30.5 s")
+    cluster.run(31)
+    assert watch.check("v1") == (True, "")
+
+
+def test_a_pod_kill_is_the_kubernetes_blip_told_the_same_way():
+    cluster = cluster_with_three_versions()
+    watch = watch_failover(cluster, SERVICES)
+    cluster.run(20)
+    cluster.kill("api-v1", count=2)
+    cluster.run(40)
+    assert watch.notes == [(22.0, "v1 failed 1 check and recovered in 1.0 s: 1 failure < 5 in "
+                                  "10 s, no failover")]
+    assert watch.errors[11] == "no answer: api-v1 has no Ready pod"
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda w: w.set_cpu("v1", 101), "level: expected a CPU load 0-100, got 101"),
+    (lambda w: w.set_cpu("v1", True), "level: expected a CPU load 0-100, got True"),
+    (lambda w: w.crash("v1", down_for=-1), "down_for: expected a number of seconds >= 0, got -1"),
+    (lambda w: w.crash("v9"), "version: expected one of ['v1', 'v2', 'v3'], got 'v9'"),
+    (lambda w: w.reset("v0"), "version: expected one of ['v1', 'v2', 'v3'], got 'v0'"),
+])
+def test_bad_toggles_name_the_field(call, message):
+    watch = watch_failover(cluster_with_three_versions(), SERVICES)
+    with pytest.raises(ValueError) as caught:
+        call(watch)
+    assert str(caught.value) == message

@@ -55,7 +55,7 @@ def test_failover_chain_with_real_processes(config_for, tmp_path, smtp, monkeypa
             # 2. crash v2 well inside the cooldown: the failures pile up, the cooldown holds
             crashed = client.post("/api/chaos/crash", json={}, headers=ADMIN)
             assert (crashed.status_code, crashed.json()["service"]) == (
-                200, {"killed_pid": pids["v2"]})
+                200, {"killed_pid": pids["v2"], "restart_in": 30.0})
             wait_for(lambda: process_gone(pids["v2"]), what="v2 process gone")
             held = wait_for(lambda: (s := status())["last_decision"] == "cooldown" and s,
                             timeout=COOLDOWN + 2, what="cooldown decision")

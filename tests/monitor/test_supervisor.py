@@ -25,9 +25,11 @@ def test_start_crash_restart_and_stop(tmp_path):
     ports = {"v1": free_port(), "v3": free_port()}
     events = []
     env = {**os.environ, "T32SIM_ADMIN_PASSWORD": "secret-admin", "T32SIM_AUDIT_KEY": "k" * 20,
-           "T32SIM_SMTP_PASSWORD": "smtp-secret", "T32SIM_DEMO_DELAY_SCALE": "0.01"}
+           "T32SIM_SMTP_PASSWORD": "smtp-secret", "T32SIM_DEMO_DELAY_SCALE": "0.01",
+           "T32SIM_DEMO_TOKEN": "planted-by-someone-else"}
     supervisor = Supervisor(ports, backoff=0.2, log_dir=tmp_path / "logs", env=env,
-                            on_event=lambda kind, version, detail: events.append((kind, version)))
+                            on_event=lambda kind, version, detail: events.append((kind, version)),
+                            token="this-run-0123456789")
 
     async def scenario():
         await supervisor.start()
@@ -41,6 +43,13 @@ def test_start_crash_restart_and_stop(tmp_path):
             with open(f"/proc/{pid}/environ", "rb") as handle:
                 environ = handle.read().split(b"\0")
             assert b"T32SIM_DEMO_DELAY_SCALE=0.01" in environ
+            assert [v for v in environ if v.startswith(b"T32SIM_DEMO_TOKEN=")] == [
+                b"T32SIM_DEMO_TOKEN=this-run-0123456789"]
+            async with httpx.AsyncClient(trust_env=False) as client:    # chaos needs the token
+                url = f"http://127.0.0.1:{ports['v1']}/simulate/reset"
+                assert (await client.post(url)).status_code == 403
+                assert (await client.post(url, headers={"X-Demo-Token": "this-run-0123456789"})
+                        ).status_code == 200
             assert not [v for v in environ if v.startswith((b"T32SIM_ADMIN_PASSWORD", b"T32SIM_AUDIT_KEY",
                                                             b"T32SIM_SMTP_PASSWORD"))]
             assert await supervisor.kill("v1") == pid
@@ -77,7 +86,8 @@ def test_a_stop_during_backoff_does_not_restart(tmp_path):
     pid = asyncio.run(scenario())
     assert process_gone(pid)
     assert supervisor.snapshot()["v2"] == {"pid": None, "port": supervisor.children["v2"].port,
-                                           "state": "stopped", "restarts": 0, "last_exit": -9}
+                                           "state": "stopped", "restarts": 0, "last_exit": -9,
+                                           "exited_ago": None, "restart_in": None}
 
 
 def test_a_busy_port_is_refused_before_anything_starts(tmp_path):
@@ -89,3 +99,28 @@ def test_a_busy_port_is_refused_before_anything_starts(tmp_path):
         with pytest.raises(SupervisorError, match=f"port already in use: v2 on 127.0.0.1:{busy}"):
             asyncio.run(supervisor.start())
     assert all(c.proc is None for c in supervisor.children.values())
+
+
+def test_a_process_kept_down_waits_and_a_release_starts_it_at_once(tmp_path):
+    supervisor = Supervisor({"v2": free_port()}, backoff=0.2, log_dir=tmp_path,
+                            env={**os.environ, "T32SIM_DEMO_DELAY_SCALE": "0"})
+
+    async def scenario():
+        await supervisor.start()
+        try:
+            pid = supervisor.snapshot()["v2"]["pid"]
+            assert supervisor.restart_delay("v2") == 0.2 and supervisor.restart_delay("v2", 60) == 60
+            await supervisor.kill("v2", down_for=60)
+            await wait_async(lambda: supervisor.snapshot()["v2"]["state"] == "held")
+            held = supervisor.snapshot()["v2"]
+            assert held["pid"] is None and 59 < held["restart_in"] <= 60
+            assert held["exited_ago"] < 1
+            assert supervisor.release("v2") is True
+            await wait_async(lambda: supervisor.snapshot()["v2"]["state"] == "running")
+            again = supervisor.snapshot()["v2"]
+            assert again["pid"] not in (None, pid) and again["restarts"] == 1
+            assert (again["exited_ago"], again["restart_in"]) == (None, None)
+            assert supervisor.release("v2") is False           # running: nothing to release
+        finally:
+            await supervisor.stop()
+    asyncio.run(scenario())
