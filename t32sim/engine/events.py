@@ -106,7 +106,7 @@ EXPLAIN: dict[Reason, str] = {
     Reason.ROLLOUT_PAUSED: "The rollout waits {how} before its next step, so you can watch the new version under real traffic.",
     Reason.ROLLOUT_RESUMED: "The pause is over (its time ran out or someone promoted), so the rollout moves to its next step.",
     Reason.ANALYSIS_PASSED: "The canary answered {rate:.1%} of its requests with errors, within the allowed {max:.1%}, so the rollout may go on.",
-    Reason.ANALYSIS_FAILED: "The canary broke the analysis rule (too many errors, or pods that do not become Ready); after {limit} failed run(s) the rollout is aborted.",
+    Reason.ANALYSIS_FAILED: "The canary broke the analysis rule (too many errors, or pods that do not become Ready); as in Argo Rollouts, once the failed runs exceed failureLimit ({limit}) the rollout is aborted.",
     Reason.ANALYSIS_INCONCLUSIVE: "No request reached the canary, so the analysis has nothing to measure; offer load or send requests so it can judge.",
     Reason.ROLLOUT_ABORTED: "An abort sends all traffic back to the stable revision at once and removes the canary's pods after {delay:g} s; the service stays Degraded until you apply a fix or undo.",
     Reason.ROLLOUT_COMPLETED: "The new revision takes all traffic and becomes stable; the old one keeps its pods {delay:g} s longer as a quick way back.",

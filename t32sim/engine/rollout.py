@@ -10,7 +10,8 @@
   canary ReplicaSet gets ``ceil(weight × replicas / 100)`` pods, the stable one keeps all
   of its pods, and the load balancer sends ``weight`` % of requests to the canary once its
   pods are available. A background analysis checks the canary's error rate and readiness
-  every ``interval``; ``failureLimit`` failures abort: traffic back to stable, canary
+  every ``interval``; more failed runs than ``failureLimit`` (Argo: ``failed >
+  failureLimit``, default 0) abort: traffic back to stable, canary
   scaled down after 30 s, phase Degraded. After the last step the canary becomes stable
   and the old stable is scaled down after ``scaleDownDelaySeconds``.
 * **BlueGreen** (Argo Rollouts). The new (preview) ReplicaSet comes up at full size
@@ -442,7 +443,7 @@ class CanaryRollout(_DelayedScaleDown):
         if a is None:
             return ""
         return (f", analysis every {a.interval:g} s (max error rate {a.max_error_rate:.1%}, "
-                f"abort after {a.failure_limit} failure(s))")
+                f"abort when failures exceed {a.failure_limit})")
 
     def _run_analysis(self, obs: Observation, measure, notes: list[Note]) -> None:
         a = self.analysis
@@ -475,10 +476,10 @@ class CanaryRollout(_DelayedScaleDown):
                 continue
             self.failures += 1
             notes.append(Note(Reason.ANALYSIS_FAILED,
-                              f"Analysis {at}: {failed} (failure {self.failures} of "
+                              f"Analysis {at}: {failed} (failure {self.failures}, limit "
                               f"{a.failure_limit})", level="Warning",
                               facts={"limit": a.failure_limit}))
-            if self.failures >= a.failure_limit:
+            if self.failures > a.failure_limit:
                 self.aborted_at = obs.now
                 self.abort_message = failed
                 self.weight = 0

@@ -26,7 +26,7 @@ nothing is larger than a day (86400 s) or 1000 (replicas, thresholds)):
 - ``spec.rollout`` (original): ``strategy`` RollingUpdate | BlueGreen | Canary
   [RollingUpdate]; RollingUpdate and Canary: ``maxSurge``, ``maxUnavailable`` ['25%' each,
   not both 0]; Canary: ``steps``, ``pauseSeconds``, ``analysis`` {maxErrorRate [0.05],
-  interval [10], failureLimit [1]}; BlueGreen: ``autoPromotionEnabled`` [true],
+  interval [10], failureLimit [0]: more failures than that abort}; BlueGreen: ``autoPromotionEnabled`` [true],
   ``autoPromotionSeconds`` [none], ``scaleDownDelaySeconds`` [30].
   A field of another strategy is an error.
 - ``spec.strategy`` instead of ``spec.rollout`` (Kubernetes / Argo): ``{type: RollingUpdate,

@@ -76,10 +76,11 @@ class CanaryStep:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Canary analysis: checked every ``interval`` seconds; ``failure_limit`` failures abort."""
+    """Canary analysis: checked every ``interval`` seconds; the rollout aborts when the failed
+    runs *exceed* ``failure_limit`` (Argo's rule; its default 0 aborts at the first failure)."""
     max_error_rate: float = 0.05
     interval: float = 10
-    failure_limit: int = 1
+    failure_limit: int = 0
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def _read_analysis(r: Reader) -> Analysis | None:
     return Analysis(
         max_error_rate=a.get("maxErrorRate", FRACTION, 0.05),
         interval=a.get("interval", seconds_check(above=True, durations=True), 10),
-        failure_limit=a.get("failureLimit", integer_check(1, MAX_COUNT), 1))
+        failure_limit=a.get("failureLimit", integer_check(0, MAX_COUNT), 0))
 
 
 # --- canary steps -------------------------------------------------------------------------

@@ -271,7 +271,7 @@ def test_a_good_canary_reaches_100_percent_when_the_schedule_says(examples):
 
 
 def test_a_canary_with_a_high_error_rate_aborts_at_the_first_analysis_and_stable_takes_all():
-    rollout = Rollout(Strategy.CANARY, steps=STEPS, analysis=Analysis(0.05, 10, 1))
+    rollout = Rollout(Strategy.CANARY, steps=STEPS, analysis=Analysis(0.05, 10, 0))
     c = t3.Cluster(seed=3)
     c.apply(spec(replicas=4, rollout=rollout))
     c.run(until=20)
@@ -294,7 +294,7 @@ def test_a_canary_with_a_high_error_rate_aborts_at_the_first_analysis_and_stable
 
 
 def test_errors_injected_into_a_running_canary_abort_it_at_the_next_analysis():
-    rollout = Rollout(Strategy.CANARY, steps=STEPS, analysis=Analysis(0.05, 10, 1))
+    rollout = Rollout(Strategy.CANARY, steps=STEPS, analysis=Analysis(0.05, 10, 0))
     c = t3.Cluster(seed=3)
     c.apply(spec(replicas=4, rollout=rollout))
     c.run(until=20)
@@ -446,14 +446,37 @@ def test_an_analysis_without_requests_is_inconclusive_not_a_failure():
 
 
 def test_an_analysis_fails_a_canary_whose_pods_do_not_become_ready():
-    m = CanaryRollout((CanaryStep(set_weight=25),), Analysis(0.05, 10, 2), stable="old")
+    m = CanaryRollout((CanaryStep(set_weight=25),), Analysis(0.05, 10, 1), stable="old")
     m.advance(obs(0, rss={"old": (4, 4), "new": (1, 0)}), no_traffic)
     stuck = lambda _key: Measurement(0.0, 0.0, 1, 1)        # noqa: E731
     notes, _ = m.advance(obs(10, rss={"old": (4, 4), "new": (1, 0)}), stuck)
     assert [n.reason for n in notes] == [t3.Reason.ANALYSIS_FAILED] and m.in_progress
     notes, _ = m.advance(obs(20, rss={"old": (4, 4), "new": (1, 0)}), stuck)
     assert [n.reason for n in notes] == [t3.Reason.ANALYSIS_FAILED, t3.Reason.ROLLOUT_ABORTED]
-    assert "1 of 1 canary pod(s) not Ready after 10 s (failure 2 of 2)" in notes[0].message
+    assert "1 of 1 canary pod(s) not Ready after 10 s (failure 2, limit 1)" in notes[0].message
+
+
+@pytest.mark.parametrize("limit, aborted_at", [(0, 10), (1, 20), (2, 30)])
+def test_the_analysis_aborts_when_failures_exceed_failure_limit_as_argo_does(limit, aborted_at):
+    m = CanaryRollout((CanaryStep(set_weight=25),), Analysis(0.05, 10, limit), stable="old")
+    rss = {"old": (4, 4), "new": (1, 0)}
+    m.advance(obs(0, rss=rss), no_traffic)
+    stuck = lambda _key: Measurement(0.0, 0.0, 1, 1)        # noqa: E731
+    failed_runs = []
+    for now in (10, 20, 30, 40):
+        notes, _ = m.advance(obs(now, rss=rss), stuck)
+        failed_runs += [now for n in notes if n.reason is t3.Reason.ANALYSIS_FAILED]
+        if any(n.reason is t3.Reason.ROLLOUT_ABORTED for n in notes):
+            break
+    assert (m.aborted_at, len(failed_runs)) == (aborted_at, limit + 1)
+
+
+def test_an_analysis_default_aborts_at_the_first_failure_as_argos_failure_limit_0():
+    assert Analysis().failure_limit == 0
+    assert t3.load_spec({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
+                         "spec": {"image": "local://demo@v1", "rollout": {
+                             "strategy": "Canary", "analysis": {}}}}).rollout.analysis == Analysis(
+        0.05, 10, 0)
 
 
 def test_blue_green_machine_switches_only_when_every_preview_pod_is_available():

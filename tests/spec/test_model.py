@@ -64,7 +64,7 @@ def test_to_dict_is_the_canonical_explicit_document():
                         "steps": [{"setWeight": 50}, {"pause": {"duration": 10}},
                                   {"setWeight": 100}],
                         "analysis": {"maxErrorRate": 0.05, "interval": 10,
-                                     "failureLimit": 1}}}}
+                                     "failureLimit": 0}}}}
 
 
 def test_rich_spec_loads_every_field():

@@ -98,11 +98,11 @@ INVALID = [
     ("auto-promotion-string",
      spec(rollout={"strategy": "BlueGreen", "autoPromotionEnabled": "yes"}),
      [("spec.rollout.autoPromotionEnabled", "expected true or false, got 'yes'")]),
-    ("analysis-limits", canary(analysis={"maxErrorRate": 1.5, "interval": 0, "failureLimit": 0}),
+    ("analysis-limits", canary(analysis={"maxErrorRate": 1.5, "interval": 0, "failureLimit": -1}),
      [("spec.rollout.analysis.maxErrorRate", "expected a number 0..1, got 1.5"),
       ("spec.rollout.analysis.interval",
        f"expected a number of seconds greater than 0, up to 86400 {DURATION}, got 0"),
-      ("spec.rollout.analysis.failureLimit", "expected an integer 1..1000, got 0")]),
+      ("spec.rollout.analysis.failureLimit", "expected an integer 0..1000, got -1")]),
     ("analysis-unknown", canary(analysis={"maxErrorRatio": 0.1}),
      [("spec.rollout.analysis.maxErrorRatio", "unknown field; did you mean 'maxErrorRate'?")]),
     # spec.strategy (Kubernetes / Argo)
