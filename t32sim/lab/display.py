@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
 
 __all__ = ["find_examples", "pods_table", "figure_bundle", "table_bundle", "FigurePNG",
-           "show"]
+           "show", "figures_inline"]
 
 
 def find_examples(directory: str | Path | None = None) -> dict[str, Path]:
@@ -84,3 +84,20 @@ def show(figure: "Figure", dpi: int = 90) -> None:
     from IPython.display import display
 
     display(FigurePNG(figure, dpi))
+
+
+def figures_inline(shell: Any = None) -> bool:
+    """In IPython (a notebook), show every matplotlib ``Figure`` as a PNG, so a plot function
+    on the last line of a cell draws without pyplot. Returns whether a shell was found."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return False
+    from matplotlib.figure import Figure
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    return True

@@ -137,9 +137,9 @@ def cpu_vs_replicas(cluster: "Cluster", service: str | None = None, *,
     ax.set_ylim(bottom=0)
     replicas = ax.twinx()
     replicas.step(t, data["desired"].to_numpy(), where="post", label="desired replicas",
-                  **ROLES["desired"])
+                  zorder=3, **ROLES["desired"])
     replicas.step(t, data["ready"].to_numpy(), where="post", label="ready replicas",
-                  **ROLES["ready"])
+                  zorder=2, **ROLES["ready"])
     if decisions:
         table = hpa_decisions(cluster, service)
         for kind, (marker, label) in _DECISION_MARKERS.items():
