@@ -165,21 +165,28 @@ def latency_histogram(runs: "Cluster | Mapping[str, Cluster]", service: str | No
     chosen = {label: data[data["pod"].notna()] for label, data in chosen.items()}
     values = [data["latency"].to_numpy() * 1000 for data in chosen.values()]
     edges = np.histogram_bin_edges(np.concatenate(values) if values else [], bins=bins)
+    outlines, marks = [], []
     for i, (label, data) in enumerate(chosen.items()):
         style = series_style(i)
-        ax.hist(data["latency"].to_numpy() * 1000, bins=edges, weights=_counts(data).to_numpy(),
-                histtype="step", linewidth=1.8, color=style["color"],
-                linestyle=style["linestyle"], label=label or "requests")
-        for q in quantiles:
+        *_, patches = ax.hist(data["latency"].to_numpy() * 1000, bins=edges,
+                              weights=_counts(data).to_numpy(), histtype="step", linewidth=1.8,
+                              color=style["color"], linestyle=style["linestyle"],
+                              label=label or "requests")
+        outlines.append(patches[0])
+        for q, dash in zip(quantiles, _QUANTILE_DASHES):
             at = _weighted_quantile(data["latency"].to_numpy() * 1000, _counts(data).to_numpy(), q)
-            ax.axvline(at, color=style["color"], linestyle=":", linewidth=1,
-                       label=f"{label + ' ' if label else ''}p{q * 100:g} = {at:.1f} ms")
+            marks.append(ax.axvline(at, color=style["color"], linestyle=dash, linewidth=1.2,
+                                    label=f"{label + ' ' if label else ''}p{q * 100:g} = "
+                                          f"{at:.1f} ms"))
     if not any(len(v) for v in values):
         note(ax, "no answered requests yet")
     count_axis(ax)
-    legend_outside(ax)
+    legend_outside(ax, outlines + marks)
     finish(ax, "Latency of the answered requests", "latency (ms)", "requests")
     return figure
+
+
+_QUANTILE_DASHES = (":", "-.", (0, (1, 1)), (0, (5, 2, 1, 2)))
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
