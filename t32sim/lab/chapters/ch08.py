@@ -126,9 +126,9 @@ def predict_the_first_bad_row(answer: Mapping[str, Any]) -> Any:
                "verify() reports the first one it meets.")
 
 
-choice("08.q1", "Why did an <img src=\"http://127.0.0.1:8000/chaos/corrupt\"> on another page "
+choice("08.q1", "Why did an `<img src=\"http://127.0.0.1:8000/chaos/corrupt\">` on another page "
                 "work against the original monitor?",
-       {"a": "an <img> sends a POST with the page's cookies",
+       {"a": "an `<img>` sends a POST with the page's cookies",
         "b": "the browser sent a GET with its cached Basic credentials, and the original acted "
              "on a GET",
         "c": "the image tag reads the password from the browser",
@@ -140,8 +140,9 @@ choice("08.q1", "Why did an <img src=\"http://127.0.0.1:8000/chaos/corrupt\"> on
                  "d": "CORS governs reading responses; here nobody needs the response."})
 
 choice("08.q2", "Which of these lets another site make your browser send a cross-site POST?",
-       {"a": "only an <a> link the user clicks", "b": "an <img> tag",
-        "c": "a form it submits, or fetch()", "d": "nothing: browsers never send cross-site POSTs"},
+       {"a": "only an `<a>` link the user clicks", "b": "an `<img>` tag",
+        "c": "a form it submits, or `fetch()`",
+        "d": "nothing: browsers never send cross-site POSTs"},
        "c", because="links and images only ever send GETs; a POST needs a form (url-encoded, "
                     "multipart or text/plain) or a script's fetch()/XMLHttpRequest.",
        feedback={"a": "what method does following a link use?",
