@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from t32sim.engine import Cluster, Event, Pod
-from t32sim.spec import SpecError, load_spec
+from t32sim.spec import (
+    HorizontalPodAutoscaler, Manifests, ServiceSelector, ServiceSpec, SpecError, describe_object,
+    load_manifests,
+)
 
 # Sub-commands that live beside their own package: (module, function adding the parser).
 PLUGINS = [
@@ -30,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="simulate a Service spec and print its pods and events",
         description="Apply SPEC to a fresh simulated cluster, run it for --until simulated "
                     "seconds, then print the pods and every event with its explanation.")
-    run.add_argument("spec", metavar="SPEC", help="a Service YAML file")
+    run.add_argument("spec", metavar="SPEC", help="a YAML file: a t32sim Service, or "
+                     "Kubernetes / Argo manifests (Deployment, Rollout, Service, HPA)")
     run.add_argument("--until", type=float, default=60.0, metavar="SECONDS",
                      help="simulated seconds to run (default: 60)")
     run.add_argument("--seed", type=int, default=0, metavar="N",
@@ -38,10 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     validate = commands.add_parser(
-        "validate", help="check Service specs and print every error",
-        description="Validate each SPEC; print errors as 'file: path: message' and exit 1 "
-                    "if any spec is invalid.")
-    validate.add_argument("specs", nargs="+", metavar="SPEC", help="Service YAML files")
+        "validate", help="check specs and manifests; print every error and note",
+        description="Validate each SPEC (t32sim's own Service format, or Kubernetes / Argo "
+                    "manifests); print errors as 'file: path: message', fields and kinds "
+                    "that are accepted but not simulated as 'file: note: ...', and "
+                    "Services that select nothing or HPAs without a target in the given "
+                    "files as 'file: warning: ...'. Exit 1 if any file is invalid.")
+    validate.add_argument("specs", nargs="+", metavar="SPEC", help="YAML files")
     validate.set_defaults(func=cmd_validate)
 
     for module_name, function in PLUGINS:
@@ -69,22 +76,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
-        spec = load_spec(Path(args.spec))
+        manifests = load_manifests(Path(args.spec))
     except SpecError as error:
         _print_spec_errors(args.spec, error, sys.stderr)
+        return 1
+    if not manifests.workloads:
+        got = ", ".join(describe_object(e.object) for e in manifests.entries)
+        print(f"{args.spec}: kind: expected a workload to simulate (a Service, Deployment or "
+              f"Rollout), got only {got}", file=sys.stderr)
         return 1
     if not math.isfinite(args.until) or args.until < 0:
         print("t32sim run: --until must be a finite number >= 0", file=sys.stderr)
         return 2
     cluster = Cluster(seed=args.seed)
-    cluster.apply(spec)
+    cluster.apply(manifests)
     cluster.run(until=args.until)
-    status = cluster.service(spec.name).status
-    print(f"Service {spec.name} at t={cluster.now:g}s: {status.ready}/{status.desired} ready, "
-          f"{status.available} available, revision {status.revision}, {status.phase.value}",
-          file=out)
+    for spec in manifests.workloads:
+        status = cluster.service(spec.name).status
+        print(f"Service {spec.name} at t={cluster.now:g}s: {status.ready}/{status.desired} "
+              f"ready, {status.available} available, revision {status.revision}, "
+              f"{status.phase.value}", file=out)
     print(file=out)
-    print(format_pods(cluster.pods(spec.name), cluster.now), file=out)
+    print(format_pods(cluster.pods(), cluster.now), file=out)
     print(file=out)
     print(format_events(cluster.event_log), file=out)
     return 0
@@ -118,15 +131,51 @@ def format_events(events) -> str:
 def cmd_validate(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     failed = False
+    loaded: dict[str, Manifests] = {}
     for path in args.specs:
         try:
-            spec = load_spec(Path(path))
+            loaded[path] = manifests = load_manifests(Path(path))
         except SpecError as error:
             failed = True
             _print_spec_errors(path, error, out)
-        else:
-            print(f"{path}: ok (service {spec.name}, {spec.replicas} x {spec.image})", file=out)
+            continue
+        print(f"{path}: ok ({_summary(manifests)})", file=out)
+        for note in manifests.notes:
+            print(f"{path}: note: {note}", file=out)
+    for path, warning in cross_file_warnings(loaded):
+        print(f"{path}: warning: {warning}", file=out)
     return 1 if failed else 0
+
+
+def _summary(manifests: Manifests) -> str:
+    parts = []
+    for entry in manifests.entries:
+        obj = entry.object
+        if isinstance(obj, ServiceSpec):
+            what = "workload" if entry.manifest else "service"
+            parts.append(f"{what} {obj.name}, {obj.replicas} x {obj.image}")
+        else:
+            parts.append(describe_object(obj))
+    return "; ".join(parts)
+
+
+def cross_file_warnings(loaded: dict[str, Manifests]) -> list[tuple[str, str]]:
+    """What only makes sense across the files given together: a Service whose selector
+    matches no workload in them, an HPA whose target none of them holds."""
+    workloads = {w.name: w for m in loaded.values() for w in m.workloads}
+    warnings = []
+    for path, manifests in loaded.items():
+        for selector in manifests.of_kind(ServiceSelector):
+            if not any(selector.selects(w.labels) for w in workloads.values()):
+                warnings.append((path, f"Service {selector.name} selects no pods: no workload "
+                                       "in these files has the labels "
+                                       f"{selector.describe_selector()}"))
+        for hpa in manifests.of_kind(HorizontalPodAutoscaler):
+            if hpa.target not in workloads:
+                warnings.append((path, f"HorizontalPodAutoscaler {hpa.name} targets "
+                                       f"{hpa.target_kind} {hpa.target}, which none of these "
+                                       "files holds (it waits until it is applied)"))
+    return warnings
 
 
 def _print_spec_errors(path: str, error: SpecError, out: TextIO) -> None:

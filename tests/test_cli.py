@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from t32sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_run_prints_pods_and_explained_events(examples, capsys):
@@ -55,3 +58,54 @@ def test_run_with_a_bad_until_exits_two_with_a_message(examples, capsys, until):
     assert main(["run", str(examples / "api-v1.yaml"), "--until", until]) == 2
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", "t32sim run: --until must be a finite number >= 0\n")
+
+
+def test_validate_prints_notes_for_unsimulated_fields_and_skipped_kinds(tmp_path, capsys):
+    manifest = tmp_path / "shop.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n---\n"
+                        + (ROOT / "examples" / "nginx-deployment.yaml").read_text())
+    assert main(["validate", str(manifest)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{manifest}: ok (ConfigMap settings (skipped); workload nginx-deployment, "
+        "3 x nginx:1.14.2)",
+        f"{manifest}: note: documents[0]: ConfigMap settings: skipped, t32sim does not "
+        "simulate ConfigMap objects",
+        f"{manifest}: note: documents[1].metadata.labels: not simulated: the object's own "
+        "labels (its pods' labels are spec.template.metadata.labels)",
+        f"{manifest}: note: documents[1].spec.template.spec.containers[0].ports: not "
+        "simulated: requests reach the pod, whatever the port"]
+
+
+def test_validate_warns_of_services_and_hpas_without_a_workload_in_the_files(tmp_path, capsys):
+    php = (ROOT / "examples" / "php-apache.yaml").read_text().split("\n---\n")
+    alone = tmp_path / "service-and-hpa.yaml"
+    alone.write_text(php[1] + "\n---\n" + php[2])
+    assert main(["validate", str(alone)]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        f"{alone}: warning: Service php-apache selects no pods: no workload in these files "
+        "has the labels run=php-apache",
+        f"{alone}: warning: HorizontalPodAutoscaler php-apache targets Deployment php-apache, "
+        "which none of these files holds (it waits until it is applied)"]
+    deployment = tmp_path / "deployment.yaml"
+    deployment.write_text(php[0])
+    assert main(["validate", str(alone), str(deployment)]) == 0
+    assert "warning" not in capsys.readouterr().out
+
+
+def test_validate_names_the_real_path_of_a_manifest_error(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((ROOT / "examples" / "nginx-deployment.yaml").read_text().replace(
+        "containerPort: 80", "containerPort: 80\n          readinessProbe: "
+        "{httpGet: {path: /, port: 80}, periodSeconds: 0}"))
+    assert main(["validate", str(bad)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{bad}: spec.template.spec.containers[0].readinessProbe.periodSeconds: expected a "
+        "number of seconds 1..86400, got 0"]
+
+
+def test_run_simulates_a_manifest_file(capsys):
+    assert main(["run", str(ROOT / "examples" / "php-apache.yaml"), "--until", "20"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Service php-apache at t=20s: 1/1 ready, 1 available, revision 1, "
+                          "Healthy\n")
+    assert "NotSimulated" in out and "php-apache-" in out

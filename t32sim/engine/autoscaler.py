@@ -433,14 +433,14 @@ def _store_scale_event(state: HPAState, autoscale: Autoscale, before: int, after
 
 # == the simpy loop =============================================================================
 
-def pod_sample(pod: Pod, cpu_milli: dict[str, int]) -> PodSample:
+def pod_sample(pod: Pod, cpu_milli: dict[str, int], request_milli: int = 1000) -> PodSample:
     """What the metrics pipeline reports for ``pod``: no sample while its container is not
-    running, else its CPU (0 for a Running pod that gets no traffic)."""
+    running, else its CPU (0 for a Running pod that gets no traffic), and its CPU request."""
     pending = pod.phase.k8s_phase == "Pending"
     running = pod.phase is PodPhase.RUNNING
     transition = pod.ready_changed_at if pod.ready_changed_at is not None else pod.created_at
     return PodSample(pod.name, pending, pod.terminating, pod.ready, pod.created_at, transition,
-                     cpu_milli.get(pod.name, 0) if running else None)
+                     cpu_milli.get(pod.name, 0) if running else None, request_milli)
 
 
 class Autoscaler:
@@ -480,7 +480,10 @@ class Autoscaler:
             return cached[2], []
         self._changed.discard(service)
         cpu = self.cluster.traffic.pod_cpu_milli(service)
-        samples = [pod_sample(p, cpu) for p in self.cluster.store.pods_of(service)]
+        replicasets = self.cluster.store.services[service].replicasets
+        samples = [pod_sample(p, cpu, replicasets[p.template_hash].spec.cpu_request
+                              if p.template_hash in replicasets else 1000)
+                   for p in self.cluster.store.pods_of(service)]
         reading = cpu_replicas(current, autoscale.target_cpu, samples, now)
         timeless_from = max((s.start_time + CPU_INITIALIZATION_PERIOD for s in samples),
                             default=now)

@@ -28,7 +28,10 @@ from t32sim.engine.rollout import RolloutController
 from t32sim.engine.store import Pod, ServiceState, Store
 from t32sim.engine.traffic import LoadBalancer, Response, Traffic
 from t32sim.rng import seeded
-from t32sim.spec import ServiceSpec, load_spec
+from t32sim.spec import (
+    Entry, HorizontalPodAutoscaler, ServiceSelector, ServiceSpec, load_manifests,
+)
+from t32sim.spec.objects import with_autoscale
 
 MAX_REPLICAS = 1000
 HISTORY_COLUMNS = ["time", "service", "desired", "current", "ready", "available",
@@ -74,6 +77,7 @@ class Cluster:
         #: the HorizontalPodAutoscaler (syncs every 15 s)
         self.autoscaler = Autoscaler(self)
         self._healthy_status: dict[str, ServiceStatus] = {}
+        self._selected: dict[str, tuple[str, ...]] = {}     # Service -> workloads it selects
         self.store.watch(lambda service: self._healthy_status.pop(service, None))
         self.env.process(self._sampler())
         #: UP/DOWN alerts as events, and to ``notifier`` / ``alerts.subscribe(fn)``
@@ -133,8 +137,11 @@ class Cluster:
     # -- commands ------------------------------------------------------------------------
 
     def apply(self, source: str | Path | Mapping[str, Any] | ServiceSpec, *,
-              actor: str = "user") -> ServiceSpec:
-        """Store a Service's desired state (a path, YAML text, a dict or a ServiceSpec)."""
+              actor: str = "user") -> ServiceSpec | tuple:
+        """Store desired state: a path, YAML text, a dict or a ServiceSpec; t32sim's own
+        Service format or real manifests (Deployment, Rollout, Service, HPA; several
+        documents; other kinds are skipped with a NotSimulated event). Returns the
+        ServiceSpec of the one workload applied, else a tuple of every object applied."""
         return self._command(actor, "apply", spec=source)
 
     def scale(self, service: str, replicas: int | None = None, delta: int | None = None, *,
@@ -233,25 +240,97 @@ class Cluster:
         return action()
 
     def _check_apply(self, spec) -> tuple[dict, Action]:
-        spec = load_spec(spec)
+        manifests = load_manifests(spec)
 
-        def apply() -> ServiceSpec:
-            nonlocal spec
-            state = self.store.services.get(spec.name)
-            spec = self.autoscaler.keep_replicas(state.spec if state else None, spec)
-            if state is not None and state.spec == spec:
-                self._emit(Reason.UNCHANGED, spec.name, f"Service {spec.name} unchanged")
-                return spec
-            if state is None:
-                state = self.store.services[spec.name] = ServiceState(spec, created_at=self.now)
-            state.spec = spec
-            state.progress_since = self.now
-            self._emit(Reason.APPLIED, spec.name,
-                       f"Applied service {spec.name}: {spec.replicas} x {spec.image}")
-            self.store.changed(spec.name)
+        def apply():
+            applied: list[Any] = []
+            for entry in manifests.entries:
+                applied.append(self._apply_object(entry))
+            self._reselect()
+            workloads = [obj for obj in applied if isinstance(obj, ServiceSpec)]
+            return workloads[0] if len(workloads) == 1 else tuple(applied)
+
+        return {"spec": manifests.journal_document()}, apply
+
+    def _apply_object(self, entry: Entry) -> Any:
+        """Store one object of an applied source (its notes first, as events)."""
+        obj = entry.object
+        owner = obj.target if isinstance(obj, HorizontalPodAutoscaler) else obj.name
+        for note in entry.notes:
+            self._emit(Reason.NOT_SIMULATED, owner, str(note))
+        if isinstance(obj, ServiceSpec):
+            return self._store_spec(obj)
+        if isinstance(obj, HorizontalPodAutoscaler):
+            return self._apply_autoscaler(obj)
+        if isinstance(obj, ServiceSelector):
+            if self.store.selectors.get(obj.name) == obj:
+                self._emit(Reason.UNCHANGED, obj.name, f"Service {obj.name} unchanged")
+                return obj
+            self.store.selectors[obj.name] = obj
+            self._emit(Reason.APPLIED, obj.name, f"Applied Service {obj.name}: selects pods "
+                                                 f"with {obj.describe_selector()}")
+        return obj
+
+    def _store_spec(self, spec: ServiceSpec) -> ServiceSpec:
+        """Store a workload's desired state (scaled by the HPA object that targets it)."""
+        hpa = next((h for h in self.store.autoscalers.values() if h.target == spec.name), None)
+        if hpa is not None:
+            spec = with_autoscale(spec, hpa.autoscale)
+        state = self.store.services.get(spec.name)
+        spec = self.autoscaler.keep_replicas(state.spec if state else None, spec)
+        if state is not None and state.spec == spec:
+            self._emit(Reason.UNCHANGED, spec.name, f"Service {spec.name} unchanged")
             return spec
+        if state is None:
+            state = self.store.services[spec.name] = ServiceState(spec, created_at=self.now)
+        state.spec = spec
+        state.progress_since = self.now
+        self._emit(Reason.APPLIED, spec.name,
+                   f"Applied service {spec.name}: {spec.replicas} x {spec.image}")
+        self.store.changed(spec.name)
+        return spec
 
-        return {"spec": spec.to_dict()}, apply
+    def _apply_autoscaler(self, hpa: HorizontalPodAutoscaler) -> HorizontalPodAutoscaler:
+        """Store an HPA object; it scales its target now, or as soon as the target exists."""
+        if self.store.autoscalers.get(hpa.name) == hpa:
+            self._emit(Reason.UNCHANGED, hpa.target, f"HorizontalPodAutoscaler {hpa.name} "
+                                                     "unchanged")
+            return hpa
+        self.store.autoscalers[hpa.name] = hpa
+        a = hpa.autoscale
+        self._emit(Reason.APPLIED, hpa.target,
+                   f"Applied HorizontalPodAutoscaler {hpa.name}: {hpa.target_kind} "
+                   f"{hpa.target} between {a.min_replicas} and {a.max_replicas} pods at "
+                   f"{a.target_cpu} % CPU")
+        state = self.store.services.get(hpa.target)
+        if state is None:
+            self._emit(Reason.HPA_TARGET_MISSING, hpa.target,
+                       f"HorizontalPodAutoscaler {hpa.name} waits: no {hpa.target_kind} "
+                       f"named {hpa.target} yet", level=Level.WARNING, target=hpa.target)
+        elif state.spec.autoscale != a:
+            self._store_spec(state.spec)
+        return hpa
+
+    def _reselect(self) -> None:
+        """Tell which workloads each Service selects, when that changed (level-triggered)."""
+        for name, selector in self.store.selectors.items():
+            chosen = tuple(sorted(s for s, state in self.store.services.items()
+                                  if selector.selects(state.spec.labels)))
+            if self._selected.get(name) == chosen:
+                continue
+            self._selected[name] = chosen
+            if chosen:
+                self._emit(Reason.SERVICE_SELECTS, name, f"Service {name} sends requests to "
+                           f"the pods of {', '.join(chosen)} ({selector.describe_selector()})")
+            else:
+                self._emit(Reason.SERVICE_SELECTS_NOTHING, name,
+                           f"Service {name} selects no pods: no workload's pods have the "
+                           f"labels {selector.describe_selector()}", level=Level.WARNING,
+                           selector=selector.describe_selector())
+
+    def selected(self, service: str) -> tuple[str, ...]:
+        """The workloads whose pods a Kubernetes Service (by name) sends requests to."""
+        return self._selected.get(service, ())
 
     def _check_scale(self, service, replicas=None, delta=None) -> tuple[dict, Action]:
         state = self._state(service)
@@ -371,7 +450,24 @@ class Cluster:
                 for name, state in self.store.services.items()},
             "pods": [p.to_dict() for p in self.store.pods.values()],
             "events": len(self.log),
+            **self._manifest_objects(),
         }
+
+    def _manifest_objects(self) -> dict[str, Any]:
+        """Kubernetes Services and HPA objects, when any were applied."""
+        objects: dict[str, Any] = {}
+        if self.store.selectors:
+            objects["selectors"] = {name: {"selector": dict(s.selector),
+                                           "selects": list(self.selected(name))}
+                                    for name, s in self.store.selectors.items()}
+        if self.store.autoscalers:
+            objects["autoscalers"] = {
+                name: {"target": h.target, "kind": h.target_kind,
+                       "minReplicas": h.autoscale.min_replicas,
+                       "maxReplicas": h.autoscale.max_replicas,
+                       "targetCPUUtilizationPercentage": h.autoscale.target_cpu}
+                for name, h in self.store.autoscalers.items()}
+        return objects
 
     def metrics_text(self) -> str:
         """This cluster's metrics in the Prometheus text format (read at call time)."""
@@ -425,16 +521,31 @@ class Cluster:
 
     # chaos, traffic and rollout commands: checked by their own modules
     def _check_set_load(self, **args):
-        return traffic.check_set_load(self, **args)
+        return traffic.check_set_load(self, **self._through_service(args))
 
     def _check_request(self, **args):
-        return traffic.check_request(self, **args)
+        return traffic.check_request(self, **self._through_service(args))
 
     def _check_send(self, **args):
-        return traffic.check_send(self, **args)
+        return traffic.check_send(self, **self._through_service(args))
 
     def _check_select(self, **args):
-        return traffic.check_select(self, **args)
+        return traffic.check_select(self, **self._through_service(args))
+
+    def _through_service(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Traffic to a Kubernetes Service by name goes to the workload it selects."""
+        name = args.get("service")
+        if not isinstance(name, str) or name in self.store.services \
+                or name not in self.store.selectors:
+            return args
+        chosen = self.selected(name)
+        if len(chosen) != 1:
+            selector = self.store.selectors[name].describe_selector()
+            got = ("the pods of " + " and ".join(chosen)) if chosen else "no pods"
+            raise CommandError(f"service: Service {name} selects {got} ({selector}); t32sim "
+                               "routes a Service to the pods of exactly one workload",
+                               field="service")
+        return {**args, "service": chosen[0]}
 
     def _check_promote(self, **args):
         return self.rollouts.check_promote(**args)

@@ -66,6 +66,10 @@ class Reason(StrEnum):
     PROBE_BROKEN = "ProbeBroken"
     FAULT_INJECTED = "FaultInjected"
     HEALED = "Healed"
+    NOT_SIMULATED = "NotSimulated"
+    HPA_TARGET_MISSING = "FailedGetScale"
+    SERVICE_SELECTS = "ServiceSelects"
+    SERVICE_SELECTS_NOTHING = "NoEndpoints"
 
 
 #: One sentence per reason, for students. ``{...}`` fields come from the emitting code.
@@ -121,6 +125,10 @@ EXPLAIN: dict[Reason, str] = {
     Reason.PROBE_BROKEN: "Chaos made the {kind} probe fail on purpose: failing readiness takes pods out of the load balancer, failing liveness gets them restarted.",
     Reason.FAULT_INJECTED: "Chaos makes the pods answer worse on purpose (more errors, more latency); watch who notices: the canary analysis, the alerts, the users.",
     Reason.HEALED: "The injected faults are gone; probes pass at their next run and the pods recover without anyone restarting them.",
+    Reason.NOT_SIMULATED: "t32sim accepts this as Kubernetes does but does not simulate it; everything else in the manifest works as written.",
+    Reason.HPA_TARGET_MISSING: "A HorizontalPodAutoscaler may be applied before its target: it starts scaling {target} as soon as that workload exists.",
+    Reason.SERVICE_SELECTS: "A Service is the load balancer in front of every Ready pod whose labels match its selector; it has no pods of its own.",
+    Reason.SERVICE_SELECTS_NOTHING: "No pod carries every label of the Service's selector ({selector}), so requests through it find no endpoint: compare it with spec.template.metadata.labels.",
 }
 
 

@@ -168,13 +168,13 @@ class Kubelet:
             return ExitReason.CRASHED
         if c.liveness and c.liveness.failures >= spec.liveness_probe.failure_threshold:
             self._emit(Reason.LIVENESS_PROBE_FAILED, pod,
-                       f"Liveness probe failed: GET {spec.liveness_probe.path}",
+                       f"Liveness probe failed: {spec.liveness_probe.describe()}",
                        level=Level.WARNING, failures=c.liveness.failures)
             return ExitReason.LIVENESS
         if c.startup:
             if c.startup.failures >= spec.startup_probe.failure_threshold:
                 self._emit(Reason.STARTUP_PROBE_FAILED, pod,
-                           f"Startup probe failed: GET {spec.startup_probe.path}",
+                           f"Startup probe failed: {spec.startup_probe.describe()}",
                            level=Level.WARNING, failures=c.startup.failures)
                 return ExitReason.STARTUP
             if c.startup.successes >= spec.startup_probe.success_threshold:
@@ -187,16 +187,16 @@ class Kubelet:
             if not pod.ready and c.readiness.successes >= probe.success_threshold:
                 self._set_ready(pod, True)
                 c.warned_unready = False
-                self._emit(Reason.READY, pod, f"Readiness probe passed: GET {probe.path}",
+                self._emit(Reason.READY, pod, f"Readiness probe passed: {probe.describe()}",
                            successes=c.readiness.successes)
             elif pod.ready and failing:
                 self._set_ready(pod, False)
                 c.warned_unready = True
-                self._emit(Reason.NOT_READY, pod, f"Readiness probe failed: GET {probe.path}",
+                self._emit(Reason.NOT_READY, pod, f"Readiness probe failed: {probe.describe()}",
                            level=Level.WARNING, failures=c.readiness.failures)
             elif not pod.ready and failing and not c.warned_unready:
                 c.warned_unready = True
-                self._emit(Reason.UNHEALTHY, pod, f"Readiness probe failed: GET {probe.path}",
+                self._emit(Reason.UNHEALTHY, pod, f"Readiness probe failed: {probe.describe()}",
                            level=Level.WARNING, failures=c.readiness.failures)
         return None
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from t32sim.enums import StrEnum
-from t32sim.spec import ServiceSpec
+from t32sim.spec import HorizontalPodAutoscaler, ServiceSelector, ServiceSpec
 
 
 class PodPhase(StrEnum):
@@ -122,6 +122,10 @@ class Store:
         self.pod_archive: dict[str, Pod] = {}
         #: restarts of removed pods, per service (keeps restart counters monotonic)
         self.restarts_of_removed: dict[str, int] = {}
+        #: Kubernetes Services (load balancers selecting pods by label) and
+        #: HorizontalPodAutoscaler objects, by name, as applied from manifests
+        self.selectors: dict[str, ServiceSelector] = {}
+        self.autoscalers: dict[str, HorizontalPodAutoscaler] = {}
 
     def watch(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(service)`` whenever that service's objects change."""

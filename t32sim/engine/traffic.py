@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 NO_ENDPOINT_STATUS = 503
 SERVER_ERROR_STATUS = 500
 OK_STATUS = 200
-#: a pod's CPU request in millicores: 100 % CPU = the image's ``capacity_rps``
+#: the millicores a pod uses at its image's ``capacity_rps`` (and its CPU request when the
+#: spec gives none): CPU % is relative to ``resources.requests.cpu``, as the HPA measures it
 CPU_REQUEST_MILLI = 1000
 #: latency of one request varies uniformly between these fractions of its mean
 JITTER_LOW, JITTER_HIGH = 0.5, 1.5
@@ -217,6 +218,13 @@ def rps_for_cpu(cpu_percent: float, capacities: Mapping[str, float],
     return float(Fraction(cpu_percent) * len(shares) / (100 * per_rps)) if per_rps else 0.0
 
 
+def _at_request(capacity: float, request_milli: int) -> float:
+    """rps at 100 % of a CPU request: a pod uses CPU_REQUEST_MILLI at its full capacity."""
+    if request_milli == CPU_REQUEST_MILLI:
+        return capacity
+    return capacity * request_milli / CPU_REQUEST_MILLI
+
+
 def combined_error_rate(*rates: float) -> float:
     """Independent failure sources: 1 - (1 - a)(1 - b)..."""
     ok = 1.0
@@ -294,13 +302,13 @@ class Traffic:
             for pod in pods if backend.weight > 0 else ():
                 shares[pod.name] = shares.get(pod.name, 0) + Fraction(backend.weight,
                                                                       total * len(pods))
-                capacities[pod.name] = self.capacity(pod)
+                capacities[pod.name] = self.request_capacity(pod)
         if shares:
             return rps_for_cpu(cpu_percent, capacities, shares)
         replicas = state.spec.replicas
         image = resolve(state.spec.image)
         capacity = image.capacity_rps if image else DEFAULT_CAPACITY_RPS
-        return cpu_percent / 100.0 * replicas * capacity
+        return cpu_percent / 100.0 * replicas * _at_request(capacity, state.spec.cpu_request)
 
     def set_rps(self, service: str, rps: float) -> None:
         self.flush(service)
@@ -326,6 +334,12 @@ class Traffic:
         rs = self._replicaset(pod)
         image = resolve(rs.spec.image) if rs else None
         return image.capacity_rps if image else DEFAULT_CAPACITY_RPS
+
+    def request_capacity(self, pod: Pod) -> float:
+        """The requests per second at which ``pod`` uses exactly its CPU request (100 %
+        utilisation, what the HPA measures); the capacity itself without a request."""
+        rs = self._replicaset(pod)
+        return _at_request(self.capacity(pod), rs.spec.cpu_request if rs else CPU_REQUEST_MILLI)
 
     def error_rate(self, pod: Pod) -> float:
         rs = self._replicaset(pod)
@@ -390,7 +404,7 @@ class Traffic:
             flow.pod_cpu[name] = round(rate / capacity * CPU_REQUEST_MILLI)
         flow.hash_rates = hash_rates
         ready = endpoints(self.cluster.store.pods_of(service))
-        flow.cpu = (sum(rates.get(p.name, 0.0) / self.capacity(p) for p in ready)
+        flow.cpu = (sum(rates.get(p.name, 0.0) / self.request_capacity(p) for p in ready)
                     / len(ready) * 100.0) if ready else 0.0
 
     def _faults_for(self, pod: Pod) -> list[Fault]:

@@ -22,7 +22,7 @@ from t32sim.engine.cluster import Cluster
 from t32sim.engine.commands import CommandError
 from t32sim.lab.display import figure_bundle, find_examples, pods_table, table_bundle
 from t32sim.observe import plots
-from t32sim.spec import SpecError
+from t32sim.spec import ServiceSpec, SpecError
 
 __all__ = ["ControlPanel", "RUN_STEPS", "VIEWS"]
 
@@ -211,8 +211,12 @@ class ControlPanel:
         finally:
             self._syncing = False
 
-    def _applied(self, spec) -> None:
-        self.service = spec.name
+    def _applied(self, applied) -> None:
+        """Follow the workload just applied (a manifest file may hold other objects too)."""
+        specs = [applied] if isinstance(applied, ServiceSpec) else [
+            obj for obj in applied if isinstance(obj, ServiceSpec)]
+        if specs:
+            self.service = specs[0].name
 
     def _need_service(self) -> str:
         if self.service is None:

@@ -18,6 +18,7 @@ from t32sim.server.live import LiveCluster
 from t32sim.server.metrics import metrics_text
 from t32sim.server.pacer import MAX_SPEED, MIN_SPEED
 from t32sim.server.security import Caller, actor_of, require_caller, source_of
+from t32sim.spec import ServiceSpec, describe_object
 
 __all__ = ["router", "traffic_router"]
 
@@ -85,8 +86,11 @@ _APPLY_BODY = {"requestBody": {"required": True, "content": {
 async def apply(request: Request, live: Live, caller: Mutating) -> dict[str, Any]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     doc = parse_spec_body(raw, request.headers.get("content-type"))
-    spec = live.command("apply", {"spec": doc}, actor=caller.actor, source=caller.source)
-    return {"ok": True, "service": spec.name, "image": spec.image, "replicas": spec.replicas,
+    applied = live.command("apply", {"spec": doc}, actor=caller.actor, source=caller.source)
+    if isinstance(applied, ServiceSpec):
+        return {"ok": True, "service": applied.name, "image": applied.image,
+                "replicas": applied.replicas, "time": live.cluster.now}
+    return {"ok": True, "applied": [describe_object(obj) for obj in applied],
             "time": live.cluster.now}
 
 

@@ -1,11 +1,11 @@
-"""Request bodies of ``POST /apply``: bounded reading, then one validated Service.
+"""Request bodies of ``POST /apply``: bounded reading, then validated manifests.
 
-YAML bodies go to ``t32sim.spec.load_spec`` as **bytes**, which it always parses
+YAML bodies go to ``t32sim.spec.load_manifests`` as **bytes**, which it always parses
 as YAML text (never as a path: a body reading ``examples/api-v1.yaml`` is a
 string, not a file on the server), with its guards: 64 KiB, an alias-expansion
-node budget, a nesting depth, one document, no duplicate keys. So the server has
+node budget, a nesting depth, no duplicate keys. So the server has
 one YAML parser and one set of guards, the library's. JSON bodies are parsed here
-and must be a mapping before ``load_spec`` sees them (a JSON string could name a
+and must be a mapping before ``load_manifests`` sees them (a JSON string could name a
 file). Every failure is an ``ApiError`` or a ``SpecError``, answered as
 ``{error, detail, field}``.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from t32sim.server.errors import ApiError
-from t32sim.spec import MAX_DOCUMENT_BYTES, ServiceSpec, SpecError, load_spec
+from t32sim.spec import MAX_DOCUMENT_BYTES, Manifests, SpecError, load_manifests
 
 __all__ = ["read_body", "parse_spec_body", "YAML_TYPES", "JSON_TYPES"]
 
@@ -50,9 +50,10 @@ def _too_large(limit: int) -> ApiError:
 _NOT_A_SERVICE = "expected a Service document"
 
 
-def parse_spec_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
-    """One validated Service from a YAML (default) or JSON body, as its canonical
-    document (``ServiceSpec.to_dict()``, which the journal stores).
+def parse_spec_body(raw: bytes, content_type: str | None) -> dict[str, Any] | list:
+    """Validated manifests from a YAML (default) or JSON body, as the journal stores them
+    (``Manifests.journal_document()``: one canonical Service document, or the documents
+    of a Deployment / Rollout / Service / HPA file as given).
 
     Field errors raise ``SpecError`` (422 naming the field); a body that is not a
     readable document raises ``ApiError`` (400/413/415/422, field ``body``).
@@ -72,11 +73,11 @@ def parse_spec_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ApiError(400, "bad_encoding", "The body is not UTF-8 text.", "body") from None
     if media in JSON_TYPES:
-        return _load_json(text).to_dict()
-    return _load_yaml(raw).to_dict()
+        return _load_json(text).journal_document()
+    return _load_yaml(raw).journal_document()
 
 
-def _load_json(text: str) -> ServiceSpec:
+def _load_json(text: str) -> Manifests:
     try:
         doc = json.loads(text)
     except ValueError as error:
@@ -87,12 +88,12 @@ def _load_json(text: str) -> ServiceSpec:
     if not isinstance(doc, dict):
         raise ApiError(422, "invalid_spec", f"The body must be one mapping (a kind: Service "
                                             f"document), not {type(doc).__name__}.", "body")
-    return load_spec(doc)
+    return load_manifests(doc)
 
 
-def _load_yaml(raw: bytes) -> ServiceSpec:
+def _load_yaml(raw: bytes) -> Manifests:
     try:
-        return load_spec(raw)          # bytes: always YAML text, never a path
+        return load_manifests(raw)     # bytes: always YAML text, never a path
     except SpecError as error:
         if any(path for path, _ in error.errors):
             raise                      # the document was read: a field is wrong

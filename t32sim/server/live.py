@@ -30,7 +30,7 @@ from t32sim.server.broadcast import Hub
 from t32sim.server.journal import CommandJournal
 from t32sim.server.pacer import Pacer
 from t32sim.server.settings import DEFAULT_SEED, ServerSettings
-from t32sim.spec import SpecError, load_spec
+from t32sim.spec import SpecError, load_manifests
 
 log = logging.getLogger("t32sim.server")
 
@@ -95,7 +95,7 @@ class LiveCluster:
         paused, self.pacer.paused = self.pacer.paused, True
         try:
             for path in paths:
-                doc = load_spec(Path(path)).to_dict()
+                doc = load_manifests(Path(path)).journal_document()
                 self.command("apply", {"spec": doc}, actor="cli", source="command line")
         finally:
             self.pacer.paused = paused

@@ -54,12 +54,18 @@ from t32sim.spec.limits import (
     MAX_SECONDS, MAX_YAML_DEPTH, MAX_YAML_NODES,
 )
 from t32sim.spec.load import load_spec
+from t32sim.spec.manifests import load_manifests
 from t32sim.spec.model import (
     SCALE_DOWN_DEFAULT, SCALE_UP_DEFAULT, Analysis, Autoscale, CanaryStep, EnvVar, Probe,
-    Rollout, ScalingPolicy, ScalingRules, ServiceSpec, Strategy,
+    ProbeAction, Rollout, ScalingPolicy, ScalingRules, ServiceSpec, Strategy,
+)
+from t32sim.spec.objects import (
+    Entry, HorizontalPodAutoscaler, Manifests, Note, ServiceSelector, Skipped, describe_object,
 )
 
 __all__ = [
     "SpecError", "ServiceSpec", "Probe", "EnvVar", "Autoscale", "ScalingPolicy",
     "ScalingRules", "Strategy", "CanaryStep", "Analysis", "Rollout", "load_spec",
+    "load_manifests", "Manifests", "Entry", "Note", "ServiceSelector",
+    "HorizontalPodAutoscaler", "Skipped", "ProbeAction", "describe_object",
 ]

@@ -14,13 +14,15 @@ import reprlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from t32sim.spec.limits import MAX_COUNT, MAX_REPLICAS, MAX_SECONDS
+from t32sim.spec.limits import MAX_COUNT, MAX_CPU_MILLI, MAX_REPLICAS, MAX_SECONDS
 from t32sim.spec.model import Strategy
 
 
 _DNS_LABEL_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PERCENT_RE = re.compile(r"([0-9]{1,4})%")
+_CPU_RE = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(m?)")
+_PORT_NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DURATION_RE = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+(?:\.[0-9]+)?)s)?")
 _PLAIN_SECONDS_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
@@ -211,3 +213,36 @@ STRATEGY = _strategy_check()
 SURGE = int_or_percent(1000)
 UNAVAILABLE = int_or_percent(100)
 
+
+
+def _cpu_parse(value: Any) -> int:
+    """Kubernetes' CPU quantity: 0.5, 1, '2', '250m', '0.1' -> millicores (at least 1m)."""
+    if is_number(value):
+        text = repr(float(value)) if not is_integer(value) else str(int(value))
+    elif isinstance(value, str) and len(value) <= 20:
+        text = value.strip()
+    else:
+        raise Invalid
+    match = _CPU_RE.fullmatch(text)
+    if match is None:
+        raise Invalid
+    number, milli = match.groups()
+    millicores = float(number) if milli else float(number) * 1000
+    if not millicores.is_integer() or not 1 <= millicores <= MAX_CPU_MILLI:
+        raise Invalid("CPU is counted in whole millicores, at least '1m'"
+                      if millicores < 1 or not millicores.is_integer() else "")
+    return int(millicores)
+
+
+def _port_parse(value: Any) -> int | str:
+    """A port number 1..65535, or the name of a container port (IANA_SVC_NAME)."""
+    if is_integer(value) and 1 <= value <= 65535:
+        return int(value)
+    if isinstance(value, str) and len(value) <= 15 and _PORT_NAME_RE.fullmatch(value) \
+            and any(c.isalpha() for c in value) and "--" not in value:
+        return value
+    raise Invalid
+
+
+CPU = Check(f"a CPU quantity like 250m, 0.5 or 2 (1m..{MAX_CPU_MILLI // 1000} CPUs)", _cpu_parse)
+PORT_OR_NAME = Check("a port number 1..65535 or a port name like 'http'", _port_parse)

@@ -1,7 +1,8 @@
 """YAML read defensively: safe types only, size, node and depth budgets, no duplicate keys.
 
-``parse_yaml`` turns one document into Python data or raises ``SpecError``; ``read_file``
-and ``decode`` refuse oversized or non-UTF-8 input before anything is parsed.
+``parse_yaml_documents`` turns a stream of documents into Python data or raises
+``SpecError``; ``read_file`` and ``decode`` refuse oversized or non-UTF-8 input before
+anything is parsed.
 """
 from __future__ import annotations
 
@@ -73,6 +74,11 @@ class _GuardedLoader(_SafeLoaderBase):
         self._expanded_size[id(node)] = self._count - before
         return node
 
+    def new_document(self) -> None:
+        """Forget the node sizes of earlier documents (their anchors are out of scope, and
+        the ids of freed nodes may be reused); the node count goes on across documents."""
+        self._expanded_size.clear()
+
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         """As SafeLoader, but a key given twice in one mapping is an error (merges aside)."""
         if isinstance(node, yaml.MappingNode):
@@ -110,22 +116,24 @@ def _check_size(size: int) -> None:
                               f"(64 KiB), got {size} bytes")])
 
 
-def parse_yaml(text: str) -> Any:
-    """One YAML document -> Python data (safe types only), or SpecError."""
+def parse_yaml_documents(text: str) -> list[Any]:
+    """Every document of a ``---``-separated stream, as ``kubectl apply -f`` reads a file;
+    empty documents are left out. The node budget covers the whole stream."""
+    return [doc for doc in _parse(text) if doc is not None]
+
+
+def _parse(text: str) -> list[Any]:
     if len(text) > MAX_DOCUMENT_BYTES:          # cheap test first: a char is >= 1 byte
         _check_size(len(text))
     _check_size(len(text.encode("utf-8", "surrogatepass")))
     loader = None
     try:
         loader = _GuardedLoader(text)
-        if not loader.check_node():
-            return None
-        node = loader.get_node()
-        if loader.check_node():
-            mark = loader.peek_event().start_mark
-            raise SpecError([("", "expected a single YAML document, got another one at "
-                                  f"line {mark.line + 1}")])
-        return loader.construct_document(node)
+        documents = []
+        while loader.check_node():
+            loader.new_document()
+            documents.append(loader.construct_document(loader.get_node()))
+        return documents
     except SpecError:
         raise
     except yaml.MarkedYAMLError as error:

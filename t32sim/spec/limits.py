@@ -10,6 +10,7 @@ MAX_YAML_DEPTH = 32
 MAX_SECONDS = 86_400             # one day: longer is "absurd" for a classroom cluster
 MAX_REPLICAS = 1000
 MAX_COUNT = 1000                 # thresholds, history limits, policy values
+MAX_CPU_MILLI = 64_000           # a CPU request of at most 64 CPUs
 
 API_VERSIONS = ("v1", "apps/v1", "t32sim/v1", "argoproj.io/v1alpha1")
 KINDS = ("Service", "Deployment", "Rollout")

@@ -9,6 +9,10 @@ from typing import Any
 from t32sim.enums import StrEnum
 
 
+#: the CPU request of a pod whose spec gives none: one CPU, what it uses at full capacity
+DEFAULT_CPU_REQUEST_MILLI = 1000
+
+
 class Strategy(StrEnum):
     ROLLING_UPDATE = "RollingUpdate"
     BLUE_GREEN = "BlueGreen"
@@ -21,16 +25,40 @@ class EnvVar:
     value: str
 
 
+class ProbeAction(StrEnum):
+    """How a probe asks the container; the simulated image answers all four the same way."""
+    HTTP_GET = "httpGet"
+    TCP_SOCKET = "tcpSocket"
+    EXEC = "exec"
+    GRPC = "grpc"
+
+
 @dataclass(frozen=True)
 class Probe:
-    """An HTTP probe; times in seconds, defaults are Kubernetes' defaults."""
+    """A probe; times in seconds, defaults are Kubernetes' defaults.
+
+    ``action`` is how it asks (an HTTP GET of ``path`` by default; a TCP connect or a gRPC
+    health check to ``port``; ``command`` run in the container); ``port`` is a number or a
+    named container port."""
     path: str = "/"
     initial_delay_seconds: float = 0
     period_seconds: float = 10
     timeout_seconds: float = 1
     success_threshold: int = 1
     failure_threshold: int = 3
-    port: int | None = None
+    port: int | str | None = None
+    action: ProbeAction = ProbeAction.HTTP_GET
+    command: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """What the probe does, as ``kubectl describe pod`` words it: ``GET /healthz``."""
+        if self.action is ProbeAction.TCP_SOCKET:
+            return f"TCP connect to port {self.port}"
+        if self.action is ProbeAction.GRPC:
+            return f"gRPC health check on port {self.port}"
+        if self.action is ProbeAction.EXEC:
+            return "exec " + " ".join(self.command)
+        return f"GET {self.path}"
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,9 @@ class Rollout:
     auto_promotion_seconds: float | None = None
     scale_down_delay_seconds: float = 30
     analysis: Analysis | None = None
+    #: BlueGreen: the Services (by name) that send users to the active and the preview pods
+    active_service: str | None = None
+    preview_service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +142,10 @@ class ServiceSpec:
     progress_deadline_seconds: float = 600
     autoscale: Autoscale | None = None
     rollout: Rollout = field(default_factory=Rollout)
-    labels: tuple[tuple[str, str], ...] = ()     # metadata.labels, sorted by key
+    labels: tuple[tuple[str, str], ...] = ()     # the pods' labels, sorted by key
+    #: ``resources.requests.cpu`` in millicores; None: 1000m, what one pod uses at its
+    #: full capacity (so CPU utilisation is the share of the pod's capacity)
+    cpu_request_milli: int | None = None
 
     def env_value(self, name: str, default: str | None = None) -> str | None:
         for var in self.env:
@@ -122,12 +156,17 @@ class ServiceSpec:
     def pod_template(self) -> dict[str, Any]:
         """The part of the spec that makes a pod; a change here is a new revision."""
         def probe(p: Probe | None):
-            return None if p is None else {
+            if p is None:
+                return None
+            fields = {
                 "path": p.path, "port": p.port, "initialDelaySeconds": p.initial_delay_seconds,
                 "periodSeconds": p.period_seconds, "timeoutSeconds": p.timeout_seconds,
                 "successThreshold": p.success_threshold,
                 "failureThreshold": p.failure_threshold}
-        return {
+            if p.action is not ProbeAction.HTTP_GET:     # (httpGet hashes as it always did)
+                fields.update(action=p.action.value, command=list(p.command))
+            return fields
+        template = {
             "image": self.image,
             "env": [{"name": e.name, "value": e.value} for e in self.env],
             "readinessProbe": probe(self.readiness_probe),
@@ -135,6 +174,15 @@ class ServiceSpec:
             "startupProbe": probe(self.startup_probe),
             "terminationGracePeriodSeconds": self.termination_grace_period_seconds,
         }
+        if self.cpu_request_milli is not None:
+            template["resources"] = {"requests": {"cpu": f"{self.cpu_request_milli}m"}}
+        return template
+
+    @property
+    def cpu_request(self) -> int:
+        """The pods' CPU request in millicores (1000 when the spec gives none)."""
+        return DEFAULT_CPU_REQUEST_MILLI if self.cpu_request_milli is None \
+            else self.cpu_request_milli
 
     def template_hash(self) -> str:
         """A stable 10-character hash of ``pod_template()`` (Kubernetes' pod-template-hash).
@@ -167,6 +215,8 @@ class ServiceSpec:
                            ("startupProbe", self.startup_probe)):
             if probe is not None:
                 spec[key] = probe_document(probe)
+        if self.cpu_request_milli is not None:
+            spec["resources"] = {"requests": {"cpu": f"{self.cpu_request_milli}m"}}
         spec.update({
             "terminationGracePeriodSeconds": self.termination_grace_period_seconds,
             "minReadySeconds": self.min_ready_seconds,
@@ -184,15 +234,25 @@ class ServiceSpec:
 # Canonical documents (the inverse of the readers in flat.py and strategy.py).
 
 def probe_document(probe: Probe) -> dict[str, Any]:
-    http: dict[str, Any] = {"path": probe.path}
-    if probe.port is not None:
-        http["port"] = probe.port
-    return {"httpGet": http,
+    return {**probe_action_document(probe),
             "initialDelaySeconds": probe.initial_delay_seconds,
             "periodSeconds": probe.period_seconds,
             "timeoutSeconds": probe.timeout_seconds,
             "successThreshold": probe.success_threshold,
             "failureThreshold": probe.failure_threshold}
+
+
+def probe_action_document(probe: Probe) -> dict[str, Any]:
+    """``{httpGet: {path, port}}``, ``{tcpSocket: {port}}``, ``{grpc: {port}}`` or
+    ``{exec: {command}}``: how the probe asks, as Kubernetes writes it."""
+    if probe.action is ProbeAction.EXEC:
+        return {"exec": {"command": list(probe.command)}}
+    if probe.action is not ProbeAction.HTTP_GET:
+        return {probe.action.value: {"port": probe.port}}
+    http: dict[str, Any] = {"path": probe.path}
+    if probe.port is not None:
+        http["port"] = probe.port
+    return {"httpGet": http}
 
 
 def _rules_document(rules: ScalingRules) -> dict[str, Any]:
@@ -230,5 +290,9 @@ def rollout_document(rollout: Rollout) -> dict[str, Any]:
         if rollout.auto_promotion_seconds is not None:
             doc["autoPromotionSeconds"] = rollout.auto_promotion_seconds
         doc["scaleDownDelaySeconds"] = rollout.scale_down_delay_seconds
+        for key, name in (("activeService", rollout.active_service),
+                          ("previewService", rollout.preview_service)):
+            if name is not None:
+                doc[key] = name
     return doc
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 from typing import Any
 
 from t32sim.spec.checks import (
-    BOOLEAN, FRACTION, STRATEGY, SURGE, UNAVAILABLE, WEIGHT, choice_check, integer_check,
-    seconds_check, show,
+    BOOLEAN, DNS_LABEL, FRACTION, STRATEGY, SURGE, UNAVAILABLE, WEIGHT, choice_check,
+    integer_check, seconds_check, show,
 )
 from t32sim.spec.limits import DEFAULT_CANARY_STEPS, MAX_COUNT
 from t32sim.spec.model import Analysis, CanaryStep, Rollout, Strategy
@@ -20,9 +20,19 @@ from t32sim.spec.reader import Reader
 _ANALYSIS_FIELDS = ("maxErrorRate", "interval", "failureLimit")
 _STEP_KEYS = ("percent", "setWeight", "pause")
 
+#: Argo canary steps t32sim accepts in a Rollout manifest but does not carry out
+STEP_UNSIMULATED = {
+    "analysis": "an inline analysis step (t32sim's own canary analysis is spec.rollout.analysis)",
+    "experiment": "experiments (the step is skipped)",
+    "setCanaryScale": "the canary's pod count follows its weight",
+    "setHeaderRoute": "header-based routing (t32sim routes by weight only)",
+    "setMirrorRoute": "traffic mirroring",
+    "plugin": "step plugins",
+}
+
 _ROLLING, _BLUE_GREEN, _CANARY = Strategy.ROLLING_UPDATE, Strategy.BLUE_GREEN, Strategy.CANARY
 #: Which strategies each rollout field belongs to (``strategy`` itself belongs to all).
-_STRATEGY_FIELDS: dict[str, tuple[Strategy, ...]] = {
+STRATEGY_FIELDS: dict[str, tuple[Strategy, ...]] = {
     "maxSurge": (_ROLLING, _CANARY),
     "maxUnavailable": (_ROLLING, _CANARY),
     "steps": (_CANARY,),
@@ -31,8 +41,10 @@ _STRATEGY_FIELDS: dict[str, tuple[Strategy, ...]] = {
     "autoPromotionEnabled": (_BLUE_GREEN,),
     "autoPromotionSeconds": (_BLUE_GREEN,),
     "scaleDownDelaySeconds": (_BLUE_GREEN,),
+    "activeService": (_BLUE_GREEN,),
+    "previewService": (_BLUE_GREEN,),
 }
-_ROLLOUT_FIELDS = ("strategy",) + tuple(_STRATEGY_FIELDS)
+_ROLLOUT_FIELDS = ("strategy",) + tuple(STRATEGY_FIELDS)
 #: ``spec.strategy`` keys (Kubernetes / Argo) and the strategy each one selects.
 _K8S_STRATEGY_KEYS = {"type": _ROLLING, "rollingUpdate": _ROLLING,
                       "blueGreen": _BLUE_GREEN, "canary": _CANARY}
@@ -50,11 +62,11 @@ def read_rollout(spec: Reader) -> Rollout:
     strategy = r.get("strategy", STRATEGY, _ROLLING)
     if not r.ok("strategy"):
         return Rollout()            # the other fields cannot be judged without it
-    for key, strategies in _STRATEGY_FIELDS.items():
+    for key, strategies in STRATEGY_FIELDS.items():
         if r.has(key) and strategy not in strategies:
             names = " or ".join(s.value for s in strategies)
             r.error(key, f"applies only to strategy {names}, but strategy is {strategy.value!r}")
-    return _read_strategy_settings(r, strategy)
+    return read_strategy_settings(r, strategy)
 
 
 def _read_k8s_strategy(spec: Reader) -> Rollout:
@@ -75,12 +87,12 @@ def _read_k8s_strategy(spec: Reader) -> Rollout:
         key = "rollingUpdate"
     else:
         key = "blueGreen" if strategy is _BLUE_GREEN else "canary"
-    fields = tuple(f for f, strategies in _STRATEGY_FIELDS.items() if strategy in strategies)
+    fields = tuple(f for f, strategies in STRATEGY_FIELDS.items() if strategy in strategies)
     settings = s.mapping(key, fields, "a mapping of " + ", ".join(fields))
-    return _read_strategy_settings(settings or Reader(s.errors, s.at(key), {}), strategy)
+    return read_strategy_settings(settings or Reader(s.errors, s.at(key), {}), strategy)
 
 
-def _read_strategy_settings(r: Reader, strategy: Strategy) -> Rollout:
+def read_strategy_settings(r: Reader, strategy: Strategy) -> Rollout:
     """The fields of ``r`` that belong to ``strategy`` (the others were judged already)."""
     rollout = Rollout(strategy=strategy)
     if strategy in (_ROLLING, _CANARY):
@@ -108,8 +120,13 @@ def _read_promotion(r: Reader) -> dict[str, Any]:
     if after is not None and enabled is False:
         r.error("autoPromotionSeconds", "expected no autoPromotionSeconds when "
                                         f"autoPromotionEnabled is false, got {after}")
+    active = r.get("activeService", DNS_LABEL)
+    preview = r.get("previewService", DNS_LABEL)
+    if active is not None and active == preview:
+        r.error("previewService", f"expected a Service other than activeService, got {preview!r}")
     return {"auto_promotion_enabled": enabled, "auto_promotion_seconds": after,
-            "scale_down_delay_seconds": r.get("scaleDownDelaySeconds", seconds_check(), 30)}
+            "scale_down_delay_seconds": r.get("scaleDownDelaySeconds", seconds_check(), 30),
+            "active_service": active, "preview_service": preview}
 
 
 def _is_zero(value: int | str) -> bool:
@@ -138,7 +155,8 @@ def _read_steps(r: Reader) -> tuple[CanaryStep, ...]:
     form, first_index = None, 0
     for index, (path, item) in enumerate(r.items("steps", "a list of canary steps") or ()):
         step = Reader.open(r.errors, path, item, _STEP_KEYS,
-                           "a step like {setWeight: 25} or {pause: {duration: 30}}")
+                           "a step like {setWeight: 25} or {pause: {duration: 30}}",
+                           unsimulated=STEP_UNSIMULATED, notes=r.notes)
         if step is None:
             continue
         keys = [key for key in _STEP_KEYS if key in step.data]

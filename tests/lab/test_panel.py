@@ -25,7 +25,9 @@ def shown(panel):
 def test_a_whole_scenario_by_widgets(panel):
     assert panel.status.value.startswith("t = 0 s: no service yet")
     assert list(panel.example.options) == ["api-argo-canary", "api-autoscale", "api-canary",
-                                           "api-crash", "api-rolling", "api-v1", "api-v2"]
+                                           "api-crash", "api-rolling", "api-v1", "api-v2",
+                                           "nginx-deployment", "php-apache",
+                                           "rollout-bluegreen", "rollout-canary"]
 
     panel.example.value = "api-v1"
     panel.apply_button.click()
@@ -81,8 +83,9 @@ def test_refused_commands_show_a_message_and_change_nothing(panel):
     assert panel.message == "" and panel.notice.value == ""
     panel.apply("nope")
     assert panel.message == ("example: expected one of ['api-argo-canary', 'api-autoscale', "
-                             "'api-canary', 'api-crash', 'api-rolling', 'api-v1', 'api-v2'], "
-                             "got 'nope'")
+                             "'api-canary', 'api-crash', 'api-rolling', 'api-v1', 'api-v2', "
+                             "'nginx-deployment', 'php-apache', 'rollout-bluegreen', "
+                             "'rollout-canary'], got 'nope'")
 
 
 def test_the_autoscaler_or_a_scale_moves_the_slider_without_sending_a_command(panel):

@@ -138,7 +138,8 @@ BAD = [
     ("POST", "/apply", b"a: *nowhere\n", "application/yaml", 400, "bad_yaml", "body"),
     ("POST", "/apply", b"a: !!python/object:os.system x\n", "application/yaml", 400, "bad_yaml",
      "body"),
-    ("POST", "/apply", b"a: 1\n---\nb: 2\n", "application/yaml", 400, "bad_yaml", "body"),
+    ("POST", "/apply", b"a: 1\n---\nb: 2\n", "application/yaml", 422, "invalid_spec",
+     "documents[0].a"),
     ("POST", "/apply", b"{not json", "application/json", 400, "bad_json", "body"),
     ("POST", "/apply", b"\xff\xfe", "text/plain", 400, "bad_encoding", "body"),
     ("POST", "/apply", b"x", "image/png", 415, "unsupported_media_type", "Content-Type"),
@@ -368,7 +369,9 @@ def test_examples_are_served(make_client):
     client = make_client()
     assert client.get("/examples").json() == {
         "examples": ["api-argo-canary.yaml", "api-autoscale.yaml", "api-canary.yaml",
-                     "api-crash.yaml", "api-rolling.yaml", "api-v1.yaml", "api-v2.yaml"]}
+                     "api-crash.yaml", "api-rolling.yaml", "api-v1.yaml", "api-v2.yaml",
+                     "nginx-deployment.yaml", "php-apache.yaml", "rollout-bluegreen.yaml",
+                     "rollout-canary.yaml"]}
     text = client.get("/examples/api-v1.yaml").text
     assert "local://demo@v1" in text
 

@@ -33,9 +33,10 @@ INVALID = [
     ("top-unknown-status", top(status={"replicas": 3}),
      [("status", "unknown field; status is reported by the cluster, not written in a spec; "
                  "remove it")]),
-    ("document-list", [base()],
-     [("", f"{DOCUMENT}, got [{{'apiVersion': 'v1', 'kind': 'Service', 'metadata': {{...}}, "
-           "'spec': {...}}]")]),
+    ("document-list-with-a-string", [base(), "just text"],
+     [("documents[1]", f"{DOCUMENT}, got 'just text'")]),
+    ("document-empty-list", [],
+     [("", f"{DOCUMENT}, got []")]),
     ("document-string", "just text",
      [("", f"{DOCUMENT}, got 'just text'")]),
     # metadata
@@ -89,13 +90,14 @@ INVALID = [
      [("spec.replcas", "unknown field; did you mean 'replicas'?")]),
     ("spec-unknown-without-hint", spec(colour="blue"),
      [("spec.colour", "unknown field; expected one of 'replicas', 'image', 'env', "
-                      "'readinessProbe', 'livenessProbe', 'startupProbe', "
+                      "'readinessProbe', 'livenessProbe', 'startupProbe', 'resources', "
                       "'terminationGracePeriodSeconds', 'minReadySeconds', "
                       "'revisionHistoryLimit', 'progressDeadlineSeconds', 'autoscale', "
                       "'rollout', 'strategy'")]),
     ("spec-pod-template", spec(template={"spec": {}}),
-     [("spec.template", "unknown field; t32sim has no pod template; put image, env and "
-                        "probes directly under spec")]),
+     [("spec.template", "unknown field; a pod template belongs in a Deployment (apps/v1) or "
+                        "Rollout manifest; in t32sim's own format put image, env and probes "
+                        "directly under spec")]),
     ("non-string-keys", top(spec={"image": "x", 1: "one", None: "none"}),
      [("spec", "expected field names to be strings, got 1"),
       ("spec", "expected field names to be strings, got None")]),
@@ -140,10 +142,29 @@ INVALID = [
     ("probe-without-httpget", spec(livenessProbe={"periodSeconds": 5}),
      [("spec.livenessProbe.httpGet",
        "missing required field; expected a mapping like {path: /healthz}")]),
-    ("probe-exec", spec(livenessProbe={"exec": {"command": ["true"]}}),
-     [("spec.livenessProbe.exec", "unknown field; t32sim probes are httpGet probes only"),
-      ("spec.livenessProbe.httpGet",
-       "missing required field; expected a mapping like {path: /healthz}")]),
+    ("probe-exec-without-command", spec(livenessProbe={"exec": {"command": []}}),
+     [("spec.livenessProbe.exec.command",
+       "expected a non-empty list of strings like ['cat', '/tmp/healthy'], got []")]),
+    ("probe-exec-bad-command", spec(livenessProbe={"exec": {"command": "cat /tmp/x"}}),
+     [("spec.livenessProbe.exec.command",
+       "expected a non-empty list of strings like ['cat', '/tmp/healthy'], got 'cat /tmp/x'")]),
+    ("probe-two-actions", spec(livenessProbe={"exec": {"command": ["true"]},
+                                              "tcpSocket": {"port": 80}}),
+     [("spec.livenessProbe.exec",
+       "expected one of httpGet, tcpSocket, exec, grpc per probe, got tcpSocket and exec")]),
+    ("probe-tcp-without-port", spec(readinessProbe={"tcpSocket": {}}),
+     [("spec.readinessProbe.tcpSocket.port", "missing required field; expected an integer "
+                                             "1..65535")]),
+    ("probe-grpc-named-port", spec(readinessProbe={"grpc": {"port": "grpc"}}),
+     [("spec.readinessProbe.grpc.port", "expected an integer 1..65535, got 'grpc'")]),
+    ("resources-limits", spec(resources={"requests": {"cpu": "200m", "memory": "64Mi"},
+                                         "limits": {"cpu": 1}}),
+     [("spec.resources.limits", "unknown field; expected one of 'requests'"),
+      ("spec.resources.requests.memory", "unknown field; expected one of 'cpu'")]),
+    ("resources-bad-cpu", spec(resources={"requests": {"cpu": "0.1m"}}),
+     [("spec.resources.requests.cpu", "expected a CPU quantity like 250m, 0.5 or 2 "
+                                      "(1m..64 CPUs), got '0.1m'; CPU is counted in whole "
+                                      "millicores, at least '1m'")]),
     ("probe-bad-path-and-port",
      spec(readinessProbe={"httpGet": {"path": "healthz", "port": 70000}}),
      [("spec.readinessProbe.httpGet.path", "expected an HTTP path starting with '/', got "

@@ -9,12 +9,21 @@ import yaml
 
 
 from t32sim.spec import Probe, SpecError, load_spec
-from tests.spec.documents import DOCUMENT, errors_of
+from tests.spec.documents import API_VERSIONS, DOCUMENT, KINDS, errors_of
 
 
 YAML_INVALID = [
-    ("multiple-documents", "apiVersion: v1\n---\nkind: Service\n",
-     [("", "expected a single YAML document, got another one at line 2")]),
+    ("multiple-documents-each-checked", "apiVersion: v1\n---\nkind: Service\n",
+     [("documents[0].kind", f"missing required field; expected {KINDS}"),
+      ("documents[0].metadata", "missing required field; expected a mapping like {name: api}"),
+      ("documents[0].spec", "missing required field; expected a mapping with at least an "
+                            "image"),
+      ("documents[1].apiVersion", f"missing required field; expected {API_VERSIONS}"),
+      ("documents[1].metadata", "missing required field; expected a mapping like {name: api}"),
+      ("documents[1].spec", "missing required field; expected a mapping with at least an "
+                            "image")]),
+    ("empty-documents-only", "---\n---\n# nothing\n",
+     [("", f"{DOCUMENT}, got an empty document")]),
     ("empty", "",
      [("", f"{DOCUMENT}, got an empty document")]),
     ("only-a-comment", "# nothing here\n",

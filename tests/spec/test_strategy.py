@@ -5,7 +5,7 @@ import pytest
 
 from t32sim.spec import CanaryStep, EnvVar, Probe, Rollout, ServiceSpec, Strategy, load_spec
 from tests.spec.documents import (
-    DURATION, EXAMPLES, ONE_STEP_KEY, STRATEGIES, SURGE, UNAVAILABLE, base, canary,
+    DNS, DURATION, EXAMPLES, ONE_STEP_KEY, STRATEGIES, SURGE, UNAVAILABLE, base, canary,
     errors_of, spec, top,
 )
 
@@ -126,11 +126,19 @@ INVALID = [
      [("spec.strategy.canary.steps[2].setWeight",
        "expected an integer percentage 0..100, got 120")]),
     ("argo-blue-green-fields",
-     spec(strategy={"blueGreen": {"activeService": "api", "autoPromotionSeconds": -1}}),
-     [("spec.strategy.blueGreen.activeService", "unknown field; expected one of "
-       "'autoPromotionEnabled', 'autoPromotionSeconds', 'scaleDownDelaySeconds'"),
+     spec(strategy={"blueGreen": {"activeService": "api", "autoPromotionSeconds": -1,
+                                  "previewSvc": "api-preview"}}),
+     [("spec.strategy.blueGreen.previewSvc", "unknown field; did you mean 'previewService'?"),
       ("spec.strategy.blueGreen.autoPromotionSeconds",
        "expected a number of seconds 0..86400, got -1")]),
+    ("blue-green-services",
+     spec(strategy={"blueGreen": {"activeService": "Api", "previewService": "Api"}}),
+     [("spec.strategy.blueGreen.activeService", f"{DNS}, got 'Api'"),
+      ("spec.strategy.blueGreen.previewService", f"{DNS}, got 'Api'")]),
+    ("blue-green-same-service",
+     spec(strategy={"blueGreen": {"activeService": "web", "previewService": "web"}}),
+     [("spec.strategy.blueGreen.previewService",
+       "expected a Service other than activeService, got 'web'")]),
 ]
 
 
