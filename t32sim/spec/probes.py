@@ -7,8 +7,6 @@ as the API server demands, and the fields t32sim does not simulate are noted.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from t32sim.spec.checks import (
     HTTP_PATH, ONLY_ONE, PORT, PORT_OR_NAME, THRESHOLD, Check, Invalid, seconds_check,
 )
@@ -52,35 +50,34 @@ def read_probe(spec: Reader, key: str, *, restarts: bool, manifest: bool = False
         p.error(given[1], "expected one of " + ", ".join(ACTIONS) + " per probe, got "
                 + " and ".join(given))
     action = ProbeAction(given[0]) if given else ProbeAction.HTTP_GET
-    probe = Probe(action=action,
-                  initial_delay_seconds=p.get("initialDelaySeconds", seconds_check(), 0),
-                  period_seconds=p.get("periodSeconds", seconds_check(1), 10),
-                  timeout_seconds=p.get("timeoutSeconds", seconds_check(1), 1),
-                  success_threshold=p.get("successThreshold",
-                                          ONLY_ONE if restarts else THRESHOLD, 1),
-                  failure_threshold=p.get("failureThreshold", THRESHOLD, 3))
-    return _read_action(p, probe, manifest)
+    asks = _read_action(p, action, manifest)          # (errors in the order of the fields)
+    return Probe(action=action, **asks,
+                 initial_delay_seconds=p.get("initialDelaySeconds", seconds_check(), 0),
+                 period_seconds=p.get("periodSeconds", seconds_check(1), 10),
+                 timeout_seconds=p.get("timeoutSeconds", seconds_check(1), 1),
+                 success_threshold=p.get("successThreshold",
+                                         ONLY_ONE if restarts else THRESHOLD, 1),
+                 failure_threshold=p.get("failureThreshold", THRESHOLD, 3))
 
 
-def _read_action(p: Reader, probe: Probe, manifest: bool) -> Probe:
-    """How the probe asks: path and port, port, or command."""
-    action = probe.action
+def _read_action(p: Reader, action: ProbeAction, manifest: bool) -> dict:
+    """How the probe asks, as Probe fields: path and port, port, or command."""
     port_check = PORT_OR_NAME if manifest else PORT
     if action is ProbeAction.HTTP_GET:
         http = p.mapping("httpGet", ("path", "port"), "a mapping like {path: /healthz}",
                          required=True, unsimulated=_HTTP_UNSIMULATED if manifest else None)
         if http is None:
-            return probe
+            return {}
         path = http.get("path", HTTP_PATH, "/")
         port = http.require("port", port_check) if manifest else http.get("port", port_check)
-        return replace(probe, path=path, port=port)
+        return {"path": path, "port": port}
     if action is ProbeAction.EXEC:
         run = p.mapping("exec", ("command",), "a mapping like {command: [cat, /tmp/healthy]}")
         command = run.require("command", COMMAND) if run else None
-        return replace(probe, command=command or ())
+        return {"command": command or ()}
     unsimulated = _TCP_UNSIMULATED if action is ProbeAction.TCP_SOCKET else _GRPC_UNSIMULATED
     target = p.mapping(action.value, ("port",), "a mapping like {port: 8080}",
                        unsimulated=unsimulated if manifest else None)
     port = target.require("port", port_check if action is ProbeAction.TCP_SOCKET else PORT) \
         if target else None
-    return replace(probe, port=port)
+    return {"port": port}
