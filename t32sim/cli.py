@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from t32sim.engine import Cluster, Event, Pod
+from t32sim.export import ImageMap, export_yaml, parse_image_flag
 from t32sim.spec import (
     HorizontalPodAutoscaler, Manifests, ServiceSelector, ServiceSpec, SpecError, describe_object,
     load_manifests,
@@ -50,6 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
                     "files as 'file: warning: ...'. Exit 1 if any file is invalid.")
     validate.add_argument("specs", nargs="+", metavar="SPEC", help="YAML files")
     validate.set_defaults(func=cmd_validate)
+
+    export = commands.add_parser(
+        "export", help="write Kubernetes / Argo Rollouts manifests for specs",
+        description="Export each FILE (t32sim's own format or manifests) as multi-document "
+                    "YAML a real cluster takes: a Deployment (an Argo Rollout for BlueGreen "
+                    "and Canary), the Service selecting its pods, and an autoscaling/v2 "
+                    "HorizontalPodAutoscaler when it autoscales. local://demo@... images "
+                    "become real images (hashicorp/http-echo, busybox, nginx); the "
+                    "simulated image is kept in the t32sim/image annotation.")
+    export.add_argument("specs", nargs="+", metavar="FILE", help="YAML files")
+    export.add_argument("-o", "--output", metavar="DIR",
+                        help="write one file per FILE, with the same name, into DIR "
+                             "(default: print everything)")
+    export.add_argument("--image", action="append", default=[], metavar="SIMULATED=REAL",
+                        help="run REAL for the simulated image SIMULATED, e.g. "
+                             "local://demo@v1=myrepo/api:1 (repeatable)")
+    export.set_defaults(func=cmd_export)
 
     for module_name, function in PLUGINS:
         try:
@@ -176,6 +194,34 @@ def cross_file_warnings(loaded: dict[str, Manifests]) -> list[tuple[str, str]]:
                                        f"{hpa.target_kind} {hpa.target}, which none of these "
                                        "files holds (it waits until it is applied)"))
     return warnings
+
+
+# -- export --------------------------------------------------------------------------------
+
+def cmd_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        images = ImageMap(dict(parse_image_flag(flag) for flag in args.image))
+    except ValueError as error:
+        print(f"t32sim export: --image: {error}", file=sys.stderr)
+        return 2
+    texts = {}
+    for path in args.specs:
+        try:
+            texts[path] = export_yaml(Path(path), images)
+        except SpecError as error:
+            _print_spec_errors(path, error, sys.stderr)
+            return 1
+    if args.output is None:
+        out.write("".join(texts.values()))
+        return 0
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in texts.items():
+        target = folder / Path(path).name
+        target.write_text(text)
+        print(f"{path}: wrote {target}", file=out)
+    return 0
 
 
 def _print_spec_errors(path: str, error: SpecError, out: TextIO) -> None:

@@ -109,3 +109,36 @@ def test_run_simulates_a_manifest_file(capsys):
     assert out.startswith("Service php-apache at t=20s: 1/1 ready, 1 available, revision 1, "
                           "Healthy\n")
     assert "NotSimulated" in out and "php-apache-" in out
+
+
+def test_export_prints_manifests_that_apply_back(capsys):
+    assert main(["export", str(ROOT / "examples" / "api-autoscale.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# exported by t32sim: kubectl apply -f this file\n---\n")
+    kinds = [line for line in out.splitlines() if line.startswith("kind: ")]
+    assert kinds == ["kind: Deployment", "kind: Service", "kind: HorizontalPodAutoscaler"]
+    from t32sim.spec import load_spec
+    assert load_spec(out).autoscale == load_spec(ROOT / "examples" / "api-autoscale.yaml").autoscale
+
+
+def test_export_writes_one_file_per_spec_and_takes_an_image_flag(tmp_path, capsys):
+    sources = [str(ROOT / "examples" / name) for name in ("api-v1.yaml", "api-canary.yaml")]
+    assert main(["export", *sources, "-o", str(tmp_path / "out"),
+                 "--image", "local://demo@v1=ghcr.io/me/api:1"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{sources[0]}: wrote {tmp_path / 'out' / 'api-v1.yaml'}",
+        f"{sources[1]}: wrote {tmp_path / 'out' / 'api-canary.yaml'}"]
+    assert "image: ghcr.io/me/api:1" in (tmp_path / "out" / "api-v1.yaml").read_text()
+    assert "kind: Rollout" in (tmp_path / "out" / "api-canary.yaml").read_text()
+
+
+def test_export_refuses_a_bad_image_flag_and_a_bad_spec(tmp_path, capsys):
+    assert main(["export", str(ROOT / "examples" / "api-v1.yaml"), "--image", "v1"]) == 2
+    assert capsys.readouterr().err == ("t32sim export: --image: expected SIMULATED=REAL like "
+                                       "local://demo@v1=nginx:1.27, got 'v1'\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec: {image: ''}\n")
+    assert main(["export", str(bad)]) == 1
+    assert capsys.readouterr().err == (f"{bad}: spec.image: expected a non-empty image "
+                                       "reference without spaces, like 'local://demo@v1', "
+                                       "got ''\n")

@@ -9,7 +9,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "t32sim"
 PURE = [PACKAGE / "failover.py", PACKAGE / "demo_chaos.py", PACKAGE / "enums.py",
         PACKAGE / "rng.py",
-        *sorted((PACKAGE / "spec").glob("*.py")), *sorted((PACKAGE / "engine").glob("*.py"))]
+        *sorted((PACKAGE / "spec").glob("*.py")), *sorted((PACKAGE / "export").glob("*.py")),
+        *sorted((PACKAGE / "engine").glob("*.py"))]
 FORBIDDEN_MODULES = {"fastapi", "httpx", "ipywidgets", "matplotlib", "time", "random",
                      "starlette", "uvicorn", "requests"}
 ALLOWED_FROM_RANDOM = {"Random"}     # a seeded Random passed down is the only randomness

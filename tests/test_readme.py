@@ -27,7 +27,7 @@ def test_the_chapter_list_is_the_notebooks():
 
 
 def test_every_command_the_readme_names_has_help():
-    for command in ["run", "validate", "serve", "monitor", "audit"]:
+    for command in ["run", "validate", "export", "serve", "monitor", "audit"]:
         assert f"t32sim {command}" in README
         result = subprocess.run([sys.executable, "-m", "t32sim.cli", command, "--help"],
                                 capture_output=True, text=True, timeout=60, cwd=ROOT)

@@ -61,11 +61,12 @@ from t32sim.spec.model import (
 )
 from t32sim.spec.objects import (
     Entry, HorizontalPodAutoscaler, Manifests, Note, ServiceSelector, Skipped, describe_object,
+    with_autoscale,
 )
 
 __all__ = [
     "SpecError", "ServiceSpec", "Probe", "EnvVar", "Autoscale", "ScalingPolicy",
     "ScalingRules", "Strategy", "CanaryStep", "Analysis", "Rollout", "load_spec",
     "load_manifests", "Manifests", "Entry", "Note", "ServiceSelector",
-    "HorizontalPodAutoscaler", "Skipped", "ProbeAction", "describe_object",
+    "HorizontalPodAutoscaler", "Skipped", "ProbeAction", "describe_object", "with_autoscale",
 ]

@@ -94,22 +94,28 @@ def read_pod_template(spec: Reader) -> dict[str, Any]:
     return fields
 
 
-def _read_annotations(meta: Reader) -> str | None:
-    """The ``t32sim/image`` annotation (other annotations are noted)."""
+def read_annotations(meta: Reader, simulated: tuple[str, ...]) -> dict[str, str]:
+    """The annotations among ``simulated`` that are given; the others are noted."""
     annotations = meta.data.get("annotations")
     if annotations is None:
-        return None
+        return {}
     if not isinstance(annotations, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                    for k, v in annotations.items()):
         meta.error("annotations", "expected a mapping of annotation names to strings, got "
                                   f"{show(annotations)}")
-        return None
-    others = sorted(set(annotations) - {SIMULATED_IMAGE_ANNOTATION})
+        return {}
+    others = sorted(set(annotations) - set(simulated))
     if others:
         meta.note("annotations", "annotations " + ", ".join(others))
-    if SIMULATED_IMAGE_ANNOTATION not in annotations:
+    return {key: annotations[key] for key in simulated if key in annotations}
+
+
+def _read_annotations(meta: Reader) -> str | None:
+    """The ``t32sim/image`` annotation (other annotations are noted)."""
+    image = read_annotations(meta, (SIMULATED_IMAGE_ANNOTATION,)).get(
+        SIMULATED_IMAGE_ANNOTATION)
+    if image is None:
         return None
-    image = annotations[SIMULATED_IMAGE_ANNOTATION]
     try:
         return IMAGE.parse(image)
     except Exception:

@@ -98,7 +98,7 @@ def read_strategy_settings(r: Reader, strategy: Strategy) -> Rollout:
     if strategy in (_ROLLING, _CANARY):
         rollout = replace(rollout, **_read_surge(r))
     if strategy is _CANARY:
-        rollout = replace(rollout, steps=_read_steps(r), analysis=_read_analysis(r))
+        rollout = replace(rollout, steps=_read_steps(r), analysis=read_analysis(r))
     if strategy is _BLUE_GREEN:
         rollout = replace(rollout, **_read_promotion(r))
     return rollout
@@ -133,8 +133,8 @@ def _is_zero(value: int | str) -> bool:
     return value in (0, "0%")
 
 
-def _read_analysis(r: Reader) -> Analysis | None:
-    a = r.mapping("analysis", _ANALYSIS_FIELDS, "a mapping like {maxErrorRate: 0.05}")
+def read_analysis(r: Reader, key: str = "analysis") -> Analysis | None:
+    a = r.mapping(key, _ANALYSIS_FIELDS, "a mapping like {maxErrorRate: 0.05}")
     if a is None:
         return None
     return Analysis(

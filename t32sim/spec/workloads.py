@@ -9,16 +9,20 @@ blue/green one promotes itself and keeps the old pods 30 s.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from typing import Any
 
 from t32sim.spec.checks import DNS_LABEL, REPLICAS, choice_check, show
 from t32sim.spec.flat import read_progress_settings
 from t32sim.spec.labels import LABEL_KEY, read_labels, show_labels
 from t32sim.spec.model import Rollout, ServiceSpec, Strategy
-from t32sim.spec.pod_template import read_pod_template
+from t32sim.spec.pod_template import read_annotations, read_pod_template
 from t32sim.spec.reader import Reader
-from t32sim.spec.strategy import STRATEGY_FIELDS, read_strategy_settings
+from t32sim.spec.strategy import STRATEGY_FIELDS, read_analysis, read_strategy_settings
 
+#: t32sim's canary analysis on a Rollout (Argo has no field for it), as JSON
+ANALYSIS_ANNOTATION = "t32sim/analysis"
 TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec")
 TOP_UNSIMULATED = {"status": "status is reported by the cluster"}
 METADATA_UNSIMULATED = {
@@ -32,7 +36,7 @@ METADATA_UNSIMULATED = {
     "deletionGracePeriodSeconds": "server-set fields",
 }
 _WORKLOAD_METADATA_UNSIMULATED = {
-    **METADATA_UNSIMULATED,
+    **{k: v for k, v in METADATA_UNSIMULATED.items() if k != "annotations"},
     "labels": "the object's own labels (its pods' labels are spec.template.metadata.labels)"}
 _WORKLOAD_FIELDS = ("replicas", "selector", "template", "strategy", "minReadySeconds",
                     "revisionHistoryLimit", "progressDeadlineSeconds")
@@ -68,9 +72,10 @@ BLUE_GREEN_UNSIMULATED = {key: why for keys, why in [
 
 def read_workload(top: Reader, kind: str) -> ServiceSpec | None:
     """A Deployment or Rollout manifest whose top level ``top`` has been opened."""
-    meta = top.mapping("metadata", ("name",), "a mapping like {name: web}", required=True,
-                       unsimulated=_WORKLOAD_METADATA_UNSIMULATED)
+    meta = top.mapping("metadata", ("name", "annotations"), "a mapping like {name: web}",
+                       required=True, unsimulated=_WORKLOAD_METADATA_UNSIMULATED)
     name = meta.require("name", DNS_LABEL) if meta else None
+    annotations = read_annotations(meta, (ANALYSIS_ANNOTATION,)) if meta else {}
     unsimulated = DEPLOYMENT_UNSIMULATED if kind == "Deployment" else ROLLOUT_UNSIMULATED
     spec = top.mapping("spec", _WORKLOAD_FIELDS, "a mapping with selector and template",
                        required=True, unsimulated=unsimulated)
@@ -82,9 +87,24 @@ def read_workload(top: Reader, kind: str) -> ServiceSpec | None:
     progress = read_progress_settings(spec)
     rollout = _read_deployment_strategy(spec) if kind == "Deployment" \
         else _read_rollout_strategy(spec)
+    if ANALYSIS_ANNOTATION in annotations:
+        rollout = _annotated_analysis(meta, annotations[ANALYSIS_ANNOTATION], rollout)
     if name is None or pod["image"] is None:
         return None
     return ServiceSpec(name=name, replicas=replicas, rollout=rollout, **pod, **progress)
+
+
+def _annotated_analysis(meta: Reader, text: str, rollout: Rollout) -> Rollout:
+    """t32sim's canary analysis, kept by ``t32sim export`` in an annotation (JSON)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = text
+    holder = Reader(meta.errors, meta.at("annotations"), {ANALYSIS_ANNOTATION: value})
+    analysis = read_analysis(holder, ANALYSIS_ANNOTATION)
+    if rollout.strategy is not Strategy.CANARY:
+        holder.error(ANALYSIS_ANNOTATION, "applies only to a canary strategy")
+    return replace(rollout, analysis=analysis)
 
 
 def _check_selector(spec: Reader, template_labels: tuple[tuple[str, str], ...]) -> None:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from t32sim.spec import (
-    Autoscale, CanaryStep, EnvVar, HorizontalPodAutoscaler, Note, Probe, ProbeAction, Rollout,
+    Analysis, Autoscale, CanaryStep, EnvVar, HorizontalPodAutoscaler, Note, Probe, ProbeAction, Rollout,
     ServiceSelector, ServiceSpec, Skipped, SpecError, Strategy, load_manifests, load_spec,
 )
 from tests.spec.documents import EXAMPLES
@@ -314,11 +314,25 @@ def test_load_spec_wants_exactly_one_workload():
 def test_the_journal_keeps_the_canonical_flat_document_or_the_manifests_as_given():
     flat = load_manifests(EXAMPLES / "api-v1.yaml")
     assert flat.journal_document() == load_spec(EXAMPLES / "api-v1.yaml").to_dict()
-    doc = deployment()
-    doc["metadata"]["annotations"] = {"built": datetime.date(2024, 5, 1), "raw": b"\x00\x01"}
-    manifests = load_manifests(doc)
+    doc = container(deployment(), args=[datetime.date(2024, 5, 1), b"\x00\x01"])
+    manifests = load_manifests(doc)                  # YAML's dates and binary, unsimulated
     journaled = manifests.journal_document()
-    assert journaled[0]["metadata"]["annotations"] == {"built": "2024-05-01", "raw": "AAE="}
+    assert journaled[0]["spec"]["template"]["spec"]["containers"][0]["args"] == [
+        "2024-05-01", "AAE="]
     assert load_manifests(journaled).entries == manifests.entries
     assert load_manifests(load_manifests(EXAMPLES / "php-apache.yaml").journal_document()
                           ).entries == load_manifests(EXAMPLES / "php-apache.yaml").entries
+
+
+def test_the_canary_analysis_annotation_is_read_back():
+    doc = rollout({"canary": {"steps": [{"setWeight": 50}, {"pause": {}}]}})
+    doc["metadata"]["annotations"] = {
+        "t32sim/analysis": '{"maxErrorRate": 0.1, "interval": 5, "failureLimit": 2}'}
+    assert load_spec(doc).rollout.analysis == Analysis(0.1, 5, 2)
+    doc["metadata"]["annotations"]["t32sim/analysis"] = '{"maxErrorRate": 3}'
+    assert errors_of(doc) == [("metadata.annotations.t32sim/analysis.maxErrorRate",
+                               "expected a number 0..1, got 3")]
+    blue = rollout({"blueGreen": {"activeService": "web"}})
+    blue["metadata"]["annotations"] = {"t32sim/analysis": "{}"}
+    assert errors_of(blue) == [("metadata.annotations.t32sim/analysis",
+                                "applies only to a canary strategy")]
