@@ -4,6 +4,13 @@ Both the original t32 format and the Kubernetes / Argo Rollouts names are accept
 and normalised into one shape, so the engine only ever sees a ``ServiceSpec``.
 Every problem is collected and raised at once as ``SpecError(errors=[(path, message)])``.
 
+Real manifests are read too (``manifests.py``): ``apps/v1 Deployment`` and Argo
+``Rollout`` with a pod template become a ServiceSpec named after the workload, ``v1
+Service`` a ServiceSelector, ``autoscaling/v2 HorizontalPodAutoscaler`` an HPA object,
+other kinds are Skipped; ``load_manifests`` returns them all with the notes on what is
+not simulated, ``load_spec`` the one workload. The rest of this docstring is t32sim's own
+format.
+
 Accepted fields (default in brackets; times are seconds and may be fractional, counts are
 integers, booleans are never numbers, ``null`` is the same as leaving a field out, and
 nothing is larger than a day (86400 s) or 1000 (replicas, thresholds)):
