@@ -162,3 +162,16 @@ def test_the_flat_format_still_journals_its_canonical_document():
     c = t3.Cluster(seed=0)
     c.apply(EXAMPLES / "api-v1.yaml")
     assert c.journal[0].args == {"spec": t3.load_spec(EXAMPLES / "api-v1.yaml").to_dict()}
+
+
+def test_apply_returns_the_one_workload_or_every_object_applied():
+    c = t3.Cluster(seed=0)
+    assert isinstance(c.apply(EXAMPLES / "php-apache.yaml"), t3.ServiceSpec)
+    front = "apiVersion: v1\nkind: Service\nmetadata: {name: front}\nspec: {selector: {a: b}}\n"
+    [selector] = c.apply(front)
+    assert (selector.name, selector.selector) == ("front", (("a", "b"),))
+    both = text("nginx-deployment.yaml") + "---\n" + text(
+        "nginx-deployment.yaml", ("name: nginx-deployment", "name: nginx-canary"))
+    assert [s.name for s in c.apply(both)] == ["nginx-deployment", "nginx-canary"]
+    assert c.apply(front) == (selector,)
+    assert events(c, "Unchanged")[-1] == (0.0, "Unchanged", "front", "Service front unchanged")

@@ -139,3 +139,14 @@ def test_promote_with_nothing_to_promote_shows_why(panel):
     panel.promote_button.click()
     assert panel.message.startswith("promote: api uses BlueGreen, which has nothing to promote")
     assert panel.cluster.journal[-1].verb == "apply"
+
+
+def test_a_manifest_example_is_applied_whole_and_its_workload_followed(panel):
+    panel.apply("php-apache")                     # Deployment + Service + HPA in one file
+    assert panel.message == "" and panel.service == "php-apache"
+    assert panel.cluster.service("php-apache").spec.autoscale.max_replicas == 10
+    assert panel.cluster.snapshot()["selectors"]["php-apache"]["selects"] == ["php-apache"]
+    panel.run_for(30)
+    panel.set_load(305)
+    panel.run_for(60)
+    assert panel.cluster.service("php-apache").status.desired == 7
