@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 import t32sim as t3
 from t32sim.observe import plots
+from tests.observe.conftest import canary_rollout
 from tests.observe.drawn import allowed, drawn_colours, legends, rendered, whole_ticks
 
 CRASHING = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
@@ -16,17 +17,6 @@ AUTOSCALED = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "shop"
               "spec": {"replicas": 2, "image": "local://demo@v1",
                        "readinessProbe": {"httpGet": {"path": "/healthz"}, "periodSeconds": 2},
                        "autoscale": {"targetCPU": 60, "min": 2, "max": 8}}}
-
-
-def _rollout(examples):
-    c = t3.Cluster(seed=7)
-    c.apply(examples / "api-v1.yaml")
-    c.run(until=30)
-    c.apply(examples / "api-canary.yaml")
-    for t in range(31, 70):
-        c.run(until=t)
-        c.send("api", count=20)
-    return c
 
 
 def _busy(examples):
@@ -48,7 +38,7 @@ def gallery(request):
     """Every public plot function, drawn once on a known scenario: name -> (figure, count
     axes that must have whole-number ticks)."""
     from tests.conftest import EXAMPLES
-    busy, rollout = _busy(EXAMPLES), _rollout(EXAMPLES)
+    busy, rollout = _busy(EXAMPLES), canary_rollout()
 
     def count_axes(figure, *which):
         return [getattr(figure.axes[i], f"{axis}axis") for i, axis in which]

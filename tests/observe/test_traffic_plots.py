@@ -12,19 +12,6 @@ from t32sim.observe.traffic_plots import pods_by_version
 from tests.observe.drawn import legend_texts, lines_by_label
 
 
-@pytest.fixture(scope="module")
-def canary():
-    from tests.conftest import EXAMPLES
-    c = t3.Cluster(seed=7)
-    c.apply(EXAMPLES / "api-v1.yaml")
-    c.run(until=30)
-    c.apply(EXAMPLES / "api-canary.yaml")
-    for t in range(31, 70):
-        c.run(until=t)
-        c.send("api", count=20)
-    return c
-
-
 def test_traffic_share_stacks_the_share_of_each_version_per_bin(canary):
     share = plots.traffic_share_frame(canary, "api", bin_seconds=5)
     requests = frames.requests(canary, "api")
