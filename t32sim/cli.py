@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence, TextIO
 
 from t32sim.engine import Cluster, Event, Pod
+from t32sim.engine.cluster import DEFAULT_SEED
 from t32sim.export import ImageMap, export_yaml, parse_image_flag
 from t32sim.spec import (
     HorizontalPodAutoscaler, Manifests, ServiceSelector, ServiceSpec, SpecError, describe_object,
@@ -38,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "Kubernetes / Argo manifests (Deployment, Rollout, Service, HPA)")
     run.add_argument("--until", type=float, default=60.0, metavar="SECONDS",
                      help="simulated seconds to run (default: 60)")
-    run.add_argument("--seed", type=int, default=0, metavar="N",
-                     help="random seed; the same seed gives the same story (default: 0)")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
+                     help=f"random seed; the same seed gives the same story "
+                          f"(default: {DEFAULT_SEED}, as for serve)")
     run.set_defaults(func=cmd_run)
 
     validate = commands.add_parser(

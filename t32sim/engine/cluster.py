@@ -34,6 +34,7 @@ from t32sim.spec import (
 from t32sim.spec.objects import with_autoscale
 
 MAX_REPLICAS = 1000
+DEFAULT_SEED = 0          # the seed of a Cluster, `t32sim run` and `t32sim serve` by default
 HISTORY_COLUMNS = ["time", "service", "desired", "current", "ready", "available",
                    "updated", "revision", "phase",
                    # traffic and rollouts: offered rps, average CPU % of the Ready pods,
@@ -55,7 +56,7 @@ class ServiceView:
 class Cluster:
     """A deterministic simulated cluster. Same seed + same commands = same history."""
 
-    def __init__(self, seed: int = 0, *, sample_interval: float = 1.0,
+    def __init__(self, seed: int = DEFAULT_SEED, *, sample_interval: float = 1.0,
                  notifier: Notifier | None = None, balancer: str = "round-robin"):
         """``balancer``: "round-robin" (exact shares, the default) or "random" (a seeded
         random pod per request, as kube-proxy and the ingress-nginx canary choose)."""
@@ -281,12 +282,13 @@ class Cluster:
         if state is not None and state.spec == spec:
             self._emit(Reason.UNCHANGED, spec.name, f"Service {spec.name} unchanged")
             return spec
+        note = same_template_note(state.spec, spec) if state is not None else ""
         if state is None:
             state = self.store.services[spec.name] = ServiceState(spec, created_at=self.now)
         state.spec = spec
         state.progress_since = self.now
         self._emit(Reason.APPLIED, spec.name,
-                   f"Applied service {spec.name}: {spec.replicas} x {spec.image}")
+                   f"Applied service {spec.name}: {spec.replicas} x {spec.image}{note}")
         self.store.changed(spec.name)
         return spec
 
@@ -445,11 +447,13 @@ class Cluster:
                        "revisions": self._revisions(state),
                        "load": {"rps": self.traffic.offered_rps(name),
                                 "cpu": self.traffic.cpu(name)},
+                       "serving": self.traffic.serving(name),
+                       "canary_steps": self.rollouts.info(name).steps,
                        "autoscaler": (self.autoscaler.status(name).to_dict()
                                       if self.autoscaler.status(name) else None)}
                 for name, state in self.store.services.items()},
             "pods": [p.to_dict() for p in self.store.pods.values()],
-            "events": len(self.log),
+            "event_count": len(self.log),
             **self._manifest_objects(),
         }
 
@@ -613,3 +617,17 @@ def replay(journal: Iterable[Command | Mapping[str, Any]], seed: int = 0, **opti
             cluster.run(command.time, actor=command.actor)
         cluster.execute(command)
     return cluster
+
+
+def same_template_note(before: ServiceSpec, after: ServiceSpec) -> str:
+    """What an Applied event adds when the pod template did not change: no new revision,
+    only these fields did (``; pod template unchanged: no new revision (only replicas and
+    rollout changed)``); empty when the template changed."""
+    if before.template_hash() != after.template_hash():
+        return ""
+    old, new = before.to_dict()["spec"], after.to_dict()["spec"]
+    changed = [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]
+    what = " and ".join(changed) if len(changed) <= 2 else \
+        ", ".join(changed[:-1]) + " and " + changed[-1]
+    return (f"; pod template unchanged: no new revision (only {what or 'metadata'} "
+            f"changed)")

@@ -103,7 +103,7 @@ EXPLAIN: dict[Reason, str] = {
     Reason.SERVICE_SCALED_TO_ZERO: "The service was scaled to zero replicas on purpose, so it is off, not down.",
     Reason.ALERT_HELD: "An alert of this kind went out less than {cooldown:g} s ago; the cooldown stops a flapping service from flooding your inbox.",
     Reason.ALERT_NOT_SENT: "The notifier could not deliver the alert; the cluster carries on and the event log still has it.",
-    Reason.LOAD_SET: "Offered load is spread over the Ready pods: each pod's CPU is its share of the {rps:g} requests per second divided by its capacity, now {cpu:.0f} % on average.",
+    Reason.LOAD_SET: "Offered load is spread over the serving pods (Ready, and in a backend that gets traffic): each pod's CPU is its share of the {rps:g} requests per second divided by its capacity, now {cpu:.0f} % on average.",
     Reason.ROLLING_UPDATE: "A rolling update never runs more than {most} pods nor lets fewer than {least} be available: it adds new pods within the surge and removes old ones as new ones become available.",
     Reason.ROLLOUT_STARTED: "A new pod template starts a rollout: the strategy decides how the new revision takes over from the one serving now.",
     Reason.SET_WEIGHT: "Once the canary's pods are available the load balancer sends {weight} % of requests to them and the rest to the stable revision.",

@@ -717,10 +717,11 @@ class RolloutController:
                 step = min(machine.step + 1, len(machine.steps))
                 text = (f"Canary step {step}/{len(machine.steps)}: {machine.weight} % of traffic "
                         f"to revision {revision.get(machine.canary, 0)}")
+                steps = len(machine.steps)
                 if machine.paused:
                     return RolloutInfo(Phase.PAUSED, machine.weight, step, stable,
-                                       text + ", paused")
-                return RolloutInfo(None, machine.weight, step, stable, text)
+                                       text + ", paused", steps)
+                return RolloutInfo(None, machine.weight, step, stable, text, steps)
             return RolloutInfo(None, 0, None, stable, "")
         if isinstance(machine, BlueGreenRollout):
             active = revision.get(machine.active or "", 0)

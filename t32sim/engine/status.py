@@ -45,6 +45,7 @@ class RolloutInfo:
     step: int | None = None
     stable_revision: int = 0
     message: str = ""
+    steps: int = 0                # how many canary steps there are (0: no canary running)
 
 
 def service_status(state: ServiceState, pods: list[Pod], now: float,

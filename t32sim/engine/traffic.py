@@ -207,6 +207,12 @@ def split_rate(rps: float, backends: Sequence[Backend], members: Mapping[str, Se
     return rates, unserved
 
 
+def _serving(backends: Sequence[Backend], members: Mapping[str, Sequence[Pod]]) -> list[Pod]:
+    """The endpoints of the backends that get traffic (weight > 0), each once, by name."""
+    pods = {p.name: p for b in backends if b.weight > 0 for p in members.get(b.name, ())}
+    return [pods[name] for name in sorted(pods)]
+
+
 def rps_for_cpu(cpu_percent: float, capacities: Mapping[str, float],
                 shares: Mapping[str, float]) -> float:
     """Offered rps that makes the *average* CPU of the pods in ``shares`` equal ``cpu_percent``.
@@ -330,6 +336,12 @@ class Traffic:
         ready = endpoints(self.cluster.store.pods_of(service))
         return {b.name: [p for p in ready if b.selects(p)] for b in backends}
 
+    def serving(self, service: str) -> list[str]:
+        """The pods the load balancer sends traffic to now (Ready endpoints of a backend
+        with weight > 0), in name order: during a Blue/Green switch only the active ones."""
+        backends = self.cluster.rollouts.backends(service)
+        return [p.name for p in _serving(backends, self.members(service, backends))]
+
     def capacity(self, pod: Pod) -> float:
         rs = self._replicaset(pod)
         image = resolve(rs.spec.image) if rs else None
@@ -403,9 +415,9 @@ class Traffic:
             hash_rates[pod.template_hash] = (rps + rate, errors + rate * error_rate)
             flow.pod_cpu[name] = round(rate / capacity * CPU_REQUEST_MILLI)
         flow.hash_rates = hash_rates
-        ready = endpoints(self.cluster.store.pods_of(service))
-        flow.cpu = (sum(rates.get(p.name, 0.0) / self.request_capacity(p) for p in ready)
-                    / len(ready) * 100.0) if ready else 0.0
+        serving = _serving(backends, members)
+        flow.cpu = (sum(rates.get(p.name, 0.0) / self.request_capacity(p) for p in serving)
+                    / len(serving) * 100.0) if serving else 0.0
 
     def _faults_for(self, pod: Pod) -> list[Fault]:
         return [f for key in ((pod.service, None), (pod.service, pod.version))
@@ -602,11 +614,13 @@ def check_set_load(cluster: "Cluster", service, cpu=None, rps=None):
         traffic = cluster.traffic
         target = traffic.rps_for_cpu(service, cpu) if cpu is not None else float(rps)
         traffic.set_rps(service, target)
-        ready = len(endpoints(cluster.store.pods_of(service)))
-        how = (f"{cpu:g} % average CPU on {ready} Ready pod(s)" if cpu is not None
-               else f"{traffic.cpu(service):.1f} % average CPU on {ready} Ready pod(s)")
+        serving = len(traffic.serving(service))
+        how = (f"{cpu:g} % average CPU on {serving} serving pod(s)" if cpu is not None
+               else f"{traffic.cpu(service):.1f} % average CPU on {serving} serving pod(s)")
+        note = "" if cluster.autoscaler.status(service) else (
+            f"; {service} has no autoscaler, so only CPU changes, not the replica count")
         cluster.log.emit(cluster.now, Reason.LOAD_SET, service,
-                         f"Offered load on {service}: {target:g} rps ({how})",
+                         f"Offered load on {service}: {target:g} rps ({how}){note}",
                          rps=target, cpu=traffic.cpu(service))
         return target
 

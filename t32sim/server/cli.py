@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from t32sim.server.launcher import LiveServer, PortInUseError, bind_socket, uvicorn_config
+from t32sim.engine.cluster import DEFAULT_SEED
 from t32sim.server.pacer import MAX_SPEED, MIN_SPEED
 from t32sim.server.settings import (ServerSettings, api_key_from_env, generate_api_key,
                                     is_loopback)
@@ -47,7 +48,8 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--speed", type=_speed, default=1.0,
                         help="simulated seconds per wall-clock second (default 1)")
     parser.add_argument("--seed", type=int, default=None,
-                        help="random seed of a fresh cluster (default: the journal's, or 7)")
+                        help=f"random seed of a fresh cluster (default: the journal's, or "
+                             f"{DEFAULT_SEED}, as for run)")
     parser.add_argument("--apply", action="append", default=[], metavar="FILE",
                         help="apply this Service YAML at start (repeatable; skipped when "
                              "the journal is resumed)")

@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from t32sim.engine.cluster import DEFAULT_SEED
 from t32sim.net import is_loopback
 
 __all__ = ["ServerSettings", "is_loopback", "DEFAULT_SEED"]
 
-DEFAULT_SEED = 7
 
 
 @dataclass(frozen=True)
