@@ -57,9 +57,18 @@ class Cluster:
     """A deterministic simulated cluster. Same seed + same commands = same history."""
 
     def __init__(self, seed: int = DEFAULT_SEED, *, sample_interval: float = 1.0,
-                 notifier: Notifier | None = None, balancer: str = "round-robin"):
+                 notifier: Notifier | None = None, balancer: str = "round-robin",
+                 deletion_ranking: Callable[[Pod, float], Any] | None = None):
         """``balancer``: "round-robin" (exact shares, the default) or "random" (a seeded
-        random pod per request, as kube-proxy and the ingress-nginx canary choose)."""
+        random pod per request, as kube-proxy and the ingress-nginx canary choose).
+        ``deletion_ranking``: ``fn(pod, now) -> sort key``; a ReplicaSet with too many pods
+        deletes those with the smallest keys first (None: Kubernetes' ranking,
+        ``deployment.kubernetes_ranking``). It is not journaled: replay with the same one."""
+        if deletion_ranking is not None and not callable(deletion_ranking):
+            raise CommandError("deletion_ranking: expected a function (pod, now) -> sort key, "
+                               f"got {deletion_ranking!r}", field="deletion_ranking")
+        #: the ReplicaSets' deletion ranking (None: Kubernetes' own)
+        self.deletion_ranking = deletion_ranking
         self.seed = seed
         self.env = simpy.Environment(initial_time=0.0)
         self.rng = seeded(seed)

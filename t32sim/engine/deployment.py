@@ -4,7 +4,8 @@ Two pure decisions do the thinking, as in Kubernetes:
 
 * ``plan_replicas`` says how many pods each revision (ReplicaSet) should have;
 * ``reconcile_pods`` turns one ReplicaSet's wish and its pods into create/delete actions,
-  deleting first the pods that are cheapest to lose (``deletion_order``).
+  deleting first the pods that are cheapest to lose (``deletion_order``, Kubernetes'
+  ranking unless ``Cluster(deletion_ranking=fn)`` gives another).
 
 ``DeploymentController`` is the thin simpy part: a level-triggered work queue woken by
 store watches plus a periodic resync, which calls the decisions and applies the actions.
@@ -12,7 +13,7 @@ store watches plus a periodic resync, which calls the decisions and applies the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from t32sim.engine.events import Reason
 from t32sim.engine.store import Pod, ReplicaSet, ServiceState
@@ -59,9 +60,23 @@ def deletion_key(pod: Pod):
     )
 
 
-def deletion_order(pods: list[Pod]) -> list[Pod]:
-    """``pods`` ranked from the one to delete first to the one to keep longest."""
-    return sorted(pods, key=deletion_key)
+def kubernetes_ranking(pod: Pod, now: float):
+    """The default deletion ranking, as ``Cluster(deletion_ranking=...)`` takes one:
+    ``(pod, now) -> key``, the smallest keys deleted first (``deletion_key``; ``now`` unused)."""
+    return deletion_key(pod)
+
+
+#: a deletion ranking: ``(pod, now) -> sort key``; the pods with the smallest keys go first
+Ranking = Callable[[Pod, float], Any]
+
+
+def deletion_order(pods: list[Pod], ranking: Ranking | None = None,
+                   now: float = 0.0) -> list[Pod]:
+    """``pods`` ranked from the one to delete first to the one to keep longest, by
+    ``ranking`` (Kubernetes' own when None); ties keep the pods' order."""
+    if ranking is None:
+        return sorted(pods, key=deletion_key)
+    return sorted(pods, key=lambda pod: ranking(pod, now))
 
 
 def why_deleted(pod: Pod, others: list[Pod]) -> str:
@@ -79,13 +94,17 @@ def why_deleted(pod: Pod, others: list[Pod]) -> str:
     return "the newest pod"
 
 
-def reconcile_pods(replicas: int, pods: list[Pod]) -> list[CreatePods | DeletePod]:
-    """Actions that bring one ReplicaSet's live (non-terminating) ``pods`` to ``replicas``."""
+def reconcile_pods(replicas: int, pods: list[Pod], ranking: Ranking | None = None,
+                   now: float = 0.0) -> list[CreatePods | DeletePod]:
+    """Actions that bring one ReplicaSet's live (non-terminating) ``pods`` to ``replicas``,
+    deleting first the pods ``ranking`` puts first (Kubernetes' ranking when None)."""
     live = [p for p in pods if not p.terminating]
     if len(live) < replicas:
         return [CreatePods(replicas - len(live))]
-    ranked = deletion_order(live)
+    ranked = deletion_order(live, ranking, now)
     surplus = ranked[:len(live) - replicas]
+    if ranking is not None:
+        return [DeletePod(p, "ranked first by the custom deletion ranking") for p in surplus]
     return [DeletePod(p, why_deleted(p, [o for o in live if o is not p])) for p in surplus]
 
 
@@ -156,7 +175,8 @@ class DeploymentController:
         pods = self.store.pods_of(service)
         for rs in sorted(state.replicasets.values(), key=lambda r: r.revision):
             own = [p for p in pods if p.template_hash == rs.template_hash]
-            for action in reconcile_pods(rs.replicas, own):
+            for action in reconcile_pods(rs.replicas, own, self.cluster.deletion_ranking,
+                                         self.env.now):
                 self._apply(rs, action)
         for rs in history_to_prune(state, self.store.pods_of(service)):
             del state.replicasets[rs.template_hash]

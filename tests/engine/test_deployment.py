@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+import t32sim as t3
+from t32sim.engine.commands import CommandError
 from t32sim.engine.deployment import (CreatePods, DeletePod, deletion_order, history_to_prune,
-                                      reconcile_pods)
+                                      kubernetes_ranking, reconcile_pods)
 from t32sim.engine.store import Pod, PodPhase, ReplicaSet, ServiceState
 from t32sim.spec import ServiceSpec
 
@@ -50,6 +52,44 @@ def test_reconcile_deletes_surplus_in_ranked_order_with_a_reason():
     actions = reconcile_pods(1, pods)
     assert [(a.pod.name, a.why) for a in actions] == [("b", "not ready"), ("c", "the newest pod")]
     assert all(isinstance(a, DeletePod) for a in actions)
+
+
+def test_a_custom_ranking_decides_which_pods_go_and_gets_now():
+    seen = []
+
+    def oldest_first(p, now):
+        seen.append(now)
+        return p.created_at
+
+    pods = [pod("a", created=3), pod("b", created=1), pod("c", created=2)]
+    actions = reconcile_pods(1, pods, oldest_first, now=42.0)
+    assert [(a.pod.name, a.why) for a in actions] == [
+        ("b", "ranked first by the custom deletion ranking"),
+        ("c", "ranked first by the custom deletion ranking")]
+    assert set(seen) == {42.0}
+    assert names(deletion_order(pods, kubernetes_ranking, 0.0)) == names(deletion_order(pods))
+
+
+def test_the_cluster_scales_down_with_its_deletion_ranking(examples):
+    def run(**options):
+        c = t3.Cluster(seed=7, **options)
+        c.apply(examples / "api-v1.yaml")
+        c.run(until=20)
+        c.scale("api", replicas=5)
+        c.run(until=40)
+        made = {p.name: p.created_at for p in c.pods("api")}
+        c.scale("api", replicas=3)
+        c.run_for(0)
+        return sorted(made[p.name] for p in c.pods("api") if not p.terminating)
+
+    assert run() == [0.0, 0.0, 0.0]                  # Kubernetes keeps the long-Ready pods
+    assert run(deletion_ranking=lambda p, now: p.created_at) == [0.0, 20.0, 20.0]
+    assert run(deletion_ranking=kubernetes_ranking) == run()
+
+
+def test_a_deletion_ranking_must_be_a_function():
+    with pytest.raises(CommandError, match="^deletion_ranking: expected a function"):
+        t3.Cluster(seed=1, deletion_ranking="oldest")
 
 
 def test_reconcile_at_the_right_size_does_nothing():
