@@ -11,6 +11,7 @@ import math
 import numbers
 import re
 import reprlib
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -180,6 +181,32 @@ def _fraction_parse(value: Any) -> int | float:
     return value
 
 
+_IMAGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+%~-]*")
+
+
+def _image_parse(value: Any) -> str:
+    """An image reference as a student would type one; control, invisible and bidi
+    characters (which would make a name read as something else) are named."""
+    if not isinstance(value, str) or not value or len(value) > 512:
+        raise Invalid
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category[0] == "C" or category in ("Zl", "Zp"):
+            kind = "a bidirectional-text control" if unicodedata.bidirectional(ch) in _BIDI \
+                else "a control or invisible"
+            raise Invalid(f"it contains {kind} character U+{ord(ch):04X}")
+    bad = next((ch for ch in value if not _IMAGE_RE.fullmatch("a" + ch)), None)
+    if bad is not None and not bad.isspace():
+        raise Invalid(f"{bad!r} is not allowed: an image reference is letters, digits and "
+                      f"'._:/@+%~-'")
+    if bad is not None or not _IMAGE_RE.fullmatch(value):
+        raise Invalid
+    return value
+
+
+_BIDI = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+
+
 def int_or_percent(max_percent: int) -> Check:
     """Kubernetes' IntOrString: an integer, or a string of digits followed by '%'."""
     def parse(value: Any) -> int | str:
@@ -195,8 +222,8 @@ def int_or_percent(max_percent: int) -> Check:
 
 DNS_LABEL = pattern_check(_DNS_LABEL_RE, "a DNS-1123 label (1..63 lowercase letters, digits "
                       "and '-', starting and ending with a letter or digit)", max_length=63)
-IMAGE = pattern_check(re.compile(r"\S+"), "a non-empty image reference without spaces, "
-                      "like 'local://demo@v1'")
+IMAGE = Check("a non-empty image reference without spaces, like 'local://demo@v1'",
+              _image_parse)
 ENV_NAME = pattern_check(_ENV_NAME_RE, "an environment variable name (letters, digits and "
                      "'_', not starting with a digit)", max_length=256)
 ENV_VALUE = Check("a string (numbers and booleans are converted)", _env_value_parse)
