@@ -103,7 +103,7 @@ class Child:
 # ---- load generation -----------------------------------------------------------------------
 async def hammer(port: int, path: str, seconds: float, connections: int) -> float:
     """Requests per second over ``connections`` keep-alive sockets for ``seconds``."""
-    request = f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
     deadline = time.monotonic() + seconds
     done = 0
 
@@ -175,7 +175,7 @@ async def sse_clients(port: int, clients: int, received: list[dict[int, float]],
                       stop: asyncio.Event) -> None:
     async def one(log: dict[int, float]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET /events HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n")
+        writer.write(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
         buffer = b""
         try:
             while not stop.is_set():

@@ -342,6 +342,16 @@ class Traffic:
         backends = self.cluster.rollouts.backends(service)
         return [p.name for p in _serving(backends, self.members(service, backends))]
 
+    def served_rps(self, service: str) -> dict[str, float]:
+        """The offered load each revision (by pod-template hash) serves now, in rps."""
+        flow = self._flows.get(service)
+        return {h: rate for h, (rate, _) in sorted(flow.hash_rates.items())} if flow else {}
+
+    def routed_totals(self, service: str) -> dict[str, int]:
+        """Requests routed one by one so far (``send``, ``request``), by pod-template hash."""
+        return {h: counts[0] for (name, h), counts in sorted(self.routed.items())
+                if name == service}
+
     def capacity(self, pod: Pod) -> float:
         rs = self._replicaset(pod)
         image = resolve(rs.spec.image) if rs else None

@@ -4,7 +4,8 @@
     panel = ControlPanel(c)        # or ControlPanel() for a fresh cluster
     panel                          # last line of a cell: shows the panel
 
-Widgets: an example chooser with Apply, a replicas slider, a load slider (CPU %), a Send
+Widgets: an example chooser with Apply (it shows the example that is running, or nothing
+when what runs is not one of them, so Apply never starts something else by surprise), a replicas slider, a load slider (CPU %), a Send
 button for routed requests, a kill button, run-for buttons, promote / undo, a plot chooser,
 and one Output holding the live plot and the pods table, refreshed after every action. Each action is also a method
 (``panel.scale(5)``, ``panel.run_for(30)``) and every widget is an attribute, so a test can
@@ -18,11 +19,11 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
-from t32sim.engine.cluster import Cluster
+from t32sim.engine.cluster import DEFAULT_SEED, Cluster
 from t32sim.engine.commands import CommandError
 from t32sim.lab.display import figure_bundle, find_examples, pods_table, table_bundle
 from t32sim.observe import plots
-from t32sim.spec import ServiceSpec, SpecError
+from t32sim.spec import ServiceSpec, SpecError, load_manifests
 
 __all__ = ["ControlPanel", "RUN_STEPS", "VIEWS"]
 
@@ -45,7 +46,7 @@ class ControlPanel:
 
     def __init__(self, cluster: Cluster | None = None, *, service: str | None = None,
                  examples: str | Path | dict[str, Path] | None = None, view: str = "desired vs ready",
-                 seed: int = 7, plot_dpi: int = 80):
+                 seed: int = DEFAULT_SEED, plot_dpi: int = 80):
         self.cluster = cluster if cluster is not None else Cluster(seed=seed)
         self.examples = dict(examples) if isinstance(examples, dict) else find_examples(examples)
         names = self.cluster.services()
@@ -55,6 +56,8 @@ class ControlPanel:
         self.table = None
         self.message = ""
         self._syncing = False
+        self._shown_spec: ServiceSpec | None = None
+        self._specs: dict[str, ServiceSpec] | None = None
         self._build(view)
         self.refresh()
 
@@ -111,6 +114,7 @@ class ControlPanel:
                                  f"available {status.available}, revision {status.revision}, "
                                  f"<i>{status.phase.value}</i>{_load_text(cluster, service)}")
             self._sync_sliders()
+            self._sync_example()
             try:
                 self.figure = VIEWS[self.view.value](cluster, service)
                 outputs.append(figure_bundle(self.figure, self.plot_dpi))
@@ -160,7 +164,7 @@ class ControlPanel:
                                                  layout=layout(width="170px"))
         self.send_button = widgets.Button(description="Send", tooltip="route requests through "
                                           "the load balancer", disabled=not hasattr(self.cluster, "send"))
-        self.run_buttons = {label: widgets.Button(description=label, layout=layout(width="70px"),
+        self.run_buttons = {label: widgets.Button(description=label, layout=layout(width="auto"),
                                                   tooltip=f"run {seconds:g} simulated seconds")
                             for label, seconds in RUN_STEPS.items()}
         self.promote_button = widgets.Button(description="Promote",
@@ -211,6 +215,27 @@ class ControlPanel:
         finally:
             self._syncing = False
 
+    def _sync_example(self) -> None:
+        """Show the example that is running (None when it is none of them), each time what
+        runs changes; a choice the user made since stays until then."""
+        running = self.cluster.service(self.service).spec
+        if running is not self._shown_spec:
+            self._shown_spec = running
+            self.example.value = running_example(running, self._example_specs())
+
+    def _example_specs(self) -> dict[str, ServiceSpec]:
+        if self._specs is None:
+            self._specs = {}
+            for name, path in self.examples.items():
+                try:
+                    workloads = [entry.object for entry in load_manifests(path).entries
+                                 if isinstance(entry.object, ServiceSpec)]
+                except (SpecError, OSError):
+                    continue
+                if len(workloads) == 1:
+                    self._specs[name] = workloads[0]
+        return self._specs
+
     def _applied(self, applied) -> None:
         """Follow the workload just applied (a manifest file may hold other objects too)."""
         specs = [applied] if isinstance(applied, ServiceSpec) else [
@@ -244,6 +269,22 @@ class ControlPanel:
             f"{_escape(e.message)} <i style='color:#555'>{_escape(e.explain)}</i></li>"
             for e in rows)
         return f"<ul style='margin:0;font-size:90%'>{items}</ul>" if items else ""
+
+
+def running_example(spec: ServiceSpec, examples: dict[str, ServiceSpec]) -> str | None:
+    """The example whose spec is the running one (replicas may differ: the autoscaler or a
+    scale command changes them), or None."""
+    wanted = _without_replicas(spec)
+    return next((name for name, example in examples.items()
+                 if _without_replicas(example) == wanted), None)
+
+
+def _without_replicas(spec: ServiceSpec) -> dict[str, Any]:
+    """The spec without what the cluster changes by itself: replicas (scale, the HPA) and
+    autoscale (an HPA object in the same file fills it in)."""
+    doc = spec.to_dict()
+    return {**doc, "spec": {k: v for k, v in doc["spec"].items()
+                            if k not in ("replicas", "autoscale")}}
 
 
 def _load_text(cluster: Cluster, service: str) -> str:

@@ -1,24 +1,29 @@
 """The HTTP API: the original "Perfect System" surface plus the live-server controls.
 
 Handlers are ``async def`` so they run on the loop that owns the cluster, between
-pacer ticks. Query parameters are bounded here (FastAPI answers a bad one with
-the standard 422 body naming it); the engine checks again and the journal
-keeps only commands the engine accepted.
+pacer ticks. GET requests only read: they never advance the engine or write the
+journal (the pacer does both every tick), so ``/state`` is the state of the last tick.
+Query parameters are bounded here (a bad one is 422 naming it); the engine checks
+again and the journal keeps only commands the engine accepted. Every response a
+route can give is in the OpenAPI schema, error bodies included.
 """
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from t32sim.server.bodies import parse_spec_body, read_body
-from t32sim.server.errors import ApiError
 from t32sim.server.live import LiveCluster
-from t32sim.server.metrics import metrics_text
+from t32sim.server.metrics import CONTENT_TYPE, metrics_text
 from t32sim.server.pacer import MAX_SPEED, MIN_SPEED
-from t32sim.server.security import Caller, actor_of, require_caller, source_of
+from t32sim.server.schema import (APPLY_BODY, COMMAND_ERRORS, PROXY_RESPONSES, READ_ERRORS,
+                                  SELECT_RESPONSES, one_of)
+from t32sim.server.security import Caller, require_caller
 from t32sim.spec import ServiceSpec, describe_object
+from t32sim.web import ApiError, error_responses
 
 __all__ = ["router", "traffic_router"]
 
@@ -42,7 +47,7 @@ async def get_live(request: Request) -> LiveCluster:
 Live = Annotated[LiveCluster, Depends(get_live)]
 
 
-# ---- reading --------------------------------------------------------------------------
+# ---- reading (no side effects) --------------------------------------------------------
 @router.get("/healthz", tags=["server"], summary="Liveness and pacing status")
 async def healthz(live: Live) -> dict[str, Any]:
     return {"ok": True, "time": live.cluster.now, "seed": live.cluster.seed,
@@ -53,48 +58,53 @@ async def healthz(live: Live) -> dict[str, Any]:
 
 @router.get("/state", tags=["cluster"], summary="The whole cluster state (JSON snapshot)")
 async def state(live: Live) -> JSONResponse:
-    live.advance()
     return JSONResponse(live.cluster.snapshot())
 
 
 @router.get("/metrics", tags=["cluster"], summary="Prometheus metrics",
             response_class=PlainTextResponse)
 async def metrics(live: Live) -> PlainTextResponse:
-    live.advance()
-    return PlainTextResponse(metrics_text(live),
-                             media_type="text/plain; version=0.0.4; charset=utf-8")
+    return PlainTextResponse(metrics_text(live), media_type=CONTENT_TYPE)
 
 
 @router.get("/journal", tags=["server"],
             summary="The command journal as a replayable scenario file")
 async def journal(live: Live) -> JSONResponse:
-    live.advance()
     return JSONResponse(live.journal.scenario(), headers={
         "Content-Disposition": 'attachment; filename="t32sim-journal.json"'})
 
 
+@router.get("/history", tags=["cluster"], responses=READ_ERRORS,
+            summary="Chart samples of a service, one per simulated second (last 10 min)")
+async def history(live: Live, service: Service) -> dict[str, Any]:
+    live.known_service(service)
+    return {"service": service, "samples": live.samples.series(service)}
+
+
+@router.get("/spec", tags=["cluster"], responses=READ_ERRORS,
+            summary="The applied spec of a service, as YAML (defaults filled in)")
+async def spec(live: Live, service: Service) -> dict[str, Any]:
+    applied = live.known_service(service)
+    return {"service": service, "yaml": yaml.safe_dump(applied.to_dict(), sort_keys=False)}
+
+
 # ---- commands -------------------------------------------------------------------------
-_APPLY_BODY = {"requestBody": {"required": True, "content": {
-    **{media: {"schema": {"type": "string"}, "example": "apiVersion: v1\nkind: Service\n"
-               "metadata:\n  name: api\nspec:\n  replicas: 3\n  image: local://demo@v1\n"}
-       for media in ("application/yaml", "text/plain")},
-    "application/json": {"schema": {"type": "object"}}}}}
-
-
-@router.post("/apply", tags=["commands"], openapi_extra=_APPLY_BODY,
+@router.post("/apply", tags=["commands"], openapi_extra=APPLY_BODY,
+             responses=error_responses(400, 401, 403, 413, 415, 422),
              summary="Apply a Service spec (YAML or JSON body)")
 async def apply(request: Request, live: Live, caller: Mutating) -> dict[str, Any]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     doc = parse_spec_body(raw, request.headers.get("content-type"))
-    applied = live.command("apply", {"spec": doc}, actor=caller.actor, source=caller.source)
+    applied, message = live.apply(doc, actor=caller.actor, source=caller.source)
     if isinstance(applied, ServiceSpec):
         return {"ok": True, "service": applied.name, "image": applied.image,
-                "replicas": applied.replicas, "time": live.cluster.now}
+                "replicas": applied.replicas, "message": message, "time": live.cluster.now}
     return {"ok": True, "applied": [describe_object(obj) for obj in applied],
-            "time": live.cluster.now}
+            "message": message, "time": live.cluster.now}
 
 
-@router.post("/chaos/kill", tags=["commands"], summary="Chaos: kill pods of a service")
+@router.post("/chaos/kill", tags=["commands"], responses=COMMAND_ERRORS,
+             summary="Chaos: kill pods of a service")
 async def chaos_kill(live: Live, caller: Mutating, service: Service,
                      count: Annotated[int, Query(ge=1, le=MAX_COUNT)] = 1) -> dict[str, Any]:
     killed = live.command("kill", {"service": service, "count": count},
@@ -102,7 +112,9 @@ async def chaos_kill(live: Live, caller: Mutating, service: Service,
     return {"ok": True, "service": service, "killed": killed, "time": live.cluster.now}
 
 
-@router.post("/scale", tags=["commands"], summary="Scale by delta (±1) or to replicas")
+@router.post("/scale", tags=["commands"], responses=COMMAND_ERRORS,
+             openapi_extra=one_of("change", "delta", "replicas"),
+             summary="Scale by delta (±1) or to replicas: exactly one of the two")
 async def scale(live: Live, caller: Mutating, service: Service,
                 delta: Annotated[int | None, Query(ge=-MAX_COUNT, le=MAX_COUNT)] = None,
                 replicas: Annotated[int | None, Query(ge=0, le=MAX_COUNT)] = None
@@ -116,7 +128,9 @@ async def scale(live: Live, caller: Mutating, service: Service,
     return {"ok": True, "service": service, "replicas": target, "time": live.cluster.now}
 
 
-@router.post("/load", tags=["commands"], summary="Set the offered load (CPU percent or rps)")
+@router.post("/load", tags=["commands"], responses=COMMAND_ERRORS,
+             openapi_extra=one_of("offered", "cpu", "rps"),
+             summary="Set the offered load: CPU percent or rps, exactly one of the two")
 async def load(live: Live, caller: Mutating, service: Service,
                cpu: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False,
                                                   description="Average CPU percent")] = None,
@@ -126,11 +140,12 @@ async def load(live: Live, caller: Mutating, service: Service,
     if (cpu is None) == (rps is None):
         raise ApiError(422, "invalid_parameter", "Give exactly one of cpu or rps.", "cpu")
     args = {"service": service, **({"cpu": cpu} if cpu is not None else {"rps": rps})}
-    live.command("set_load", args, actor=caller.actor, source=caller.source)
-    return {"ok": True, "service": service, **args, "time": live.cluster.now}
+    message = live.set_load(args, actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": service, **args, "message": message,
+            "time": live.cluster.now}
 
 
-@router.post("/promote", tags=["commands"],
+@router.post("/promote", tags=["commands"], responses=COMMAND_ERRORS,
              summary="Promote a paused Canary (full: skip all steps) or switch a BlueGreen")
 async def promote(live: Live, caller: Mutating, service: Service,
                   full: Annotated[bool, Query()] = False) -> dict[str, Any]:
@@ -139,7 +154,8 @@ async def promote(live: Live, caller: Mutating, service: Service,
     return {"ok": True, "service": service, "result": _plain(result), "time": live.cluster.now}
 
 
-@router.post("/undo", tags=["commands"], summary="Roll back to the previous (or a given) revision")
+@router.post("/undo", tags=["commands"], responses=COMMAND_ERRORS,
+             summary="Roll back to the previous (or a given) revision")
 async def undo(live: Live, caller: Mutating, service: Service,
                to_revision: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
                ) -> dict[str, Any]:
@@ -151,8 +167,8 @@ async def undo(live: Live, caller: Mutating, service: Service,
             "time": live.cluster.now}
 
 
-@traffic_router.post("/send", tags=["traffic"],
-             summary="Send many requests through the load balancer at once")
+@traffic_router.post("/send", tags=["traffic"], responses=COMMAND_ERRORS,
+                     summary="Send many requests through the load balancer at once")
 async def send(live: Live, caller: Mutating, service: Service,
                count: Annotated[int, Query(ge=1, le=100_000)] = 20,
                path: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^/")] = "/"
@@ -163,7 +179,11 @@ async def send(live: Live, caller: Mutating, service: Service,
 
 
 # ---- pacing ---------------------------------------------------------------------------
-@router.post("/speed", tags=["server"], summary="Simulated seconds per wall-clock second")
+PACING_ERRORS = error_responses(401, 403, 422)
+
+
+@router.post("/speed", tags=["server"], responses=PACING_ERRORS,
+             summary="Simulated seconds per wall-clock second (kept across a restart)")
 async def speed(live: Live, caller: Mutating,
                 value: Annotated[float, Query(ge=MIN_SPEED, le=MAX_SPEED, allow_inf_nan=False)]
                 ) -> dict[str, Any]:
@@ -171,19 +191,21 @@ async def speed(live: Live, caller: Mutating,
     return {"ok": True, **live.server_info(), "time": live.cluster.now}
 
 
-@router.post("/pause", tags=["server"], summary="Stop simulated time (commands still work)")
+@router.post("/pause", tags=["server"], responses=PACING_ERRORS,
+             summary="Stop simulated time (commands still work)")
 async def pause(live: Live, caller: Mutating) -> dict[str, Any]:
     live.pause()
     return {"ok": True, **live.server_info(), "time": live.cluster.now}
 
 
-@router.post("/resume", tags=["server"], summary="Let simulated time flow again")
+@router.post("/resume", tags=["server"], responses=PACING_ERRORS,
+             summary="Let simulated time flow again")
 async def resume(live: Live, caller: Mutating) -> dict[str, Any]:
     live.resume()
     return {"ok": True, **live.server_info(), "time": live.cluster.now}
 
 
-@router.post("/advance", tags=["server"],
+@router.post("/advance", tags=["server"], responses=PACING_ERRORS,
              summary="Jump simulated time forward by some seconds (also while paused)")
 async def advance(live: Live, caller: Mutating,
                   seconds: Annotated[float, Query(gt=0, le=MAX_JUMP, allow_inf_nan=False)]
@@ -192,13 +214,14 @@ async def advance(live: Live, caller: Mutating,
     return {"ok": True, **live.server_info(), "time": live.cluster.now}
 
 
-# ---- traffic --------------------------------------------------------------------------
-@traffic_router.get("/lb/select", tags=["traffic"],
-            summary="Which Ready pod the load balancer picks next (the round robin moves on)")
-async def lb_select(request: Request, service: Service) -> JSONResponse:
-    live = request.app.state.live      # not a dependency: this path is hot
+# ---- traffic (mutating: the round robin moves on, each pick is journaled) --------------
+@traffic_router.get("/lb/select", tags=["traffic"], responses=SELECT_RESPONSES,
+                    summary="Which Ready pod the load balancer picks next (the round robin "
+                            "moves on; needs the API key)")
+async def lb_select(request: Request, caller: Mutating, service: Service) -> JSONResponse:
+    live = request.app.state.live
     pod = live.command("select", {"service": service, "count": 1},
-                       actor=actor_of(request), source=source_of(request))
+                       actor=caller.actor, source=caller.source)
     if pod is None:
         return JSONResponse({"error": "no_ready_pods", "field": "service",
                              "detail": f"No pod of {service} is Ready to take traffic."},
@@ -209,10 +232,10 @@ async def lb_select(request: Request, service: Service) -> JSONResponse:
 _PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
-async def proxy(request: Request, service: Service, path: str) -> Response:
-    live = request.app.state.live      # not a dependency: this path is hot
+async def proxy(request: Request, caller: Mutating, service: Service, path: str) -> Response:
+    live = request.app.state.live
     answer = live.command("request", {"service": service, "path": "/" + path, "count": 1},
-                          actor=actor_of(request), source=source_of(request))
+                          actor=caller.actor, source=caller.source)
     body = {"service": service, "path": "/" + path, "status": answer.status,
             "pod": answer.pod, "version": answer.version, "latency": answer.latency}
     headers = {"X-Simulated": "true"}
@@ -227,13 +250,15 @@ for _method in _PROXY_METHODS:
     traffic_router.add_api_route(
         "/proxy/{path:path}", proxy, methods=[_method], tags=["traffic"],
         operation_id=f"proxy_{_method.lower()}", include_in_schema=_method in ("GET", "POST"),
-        summary="A request answered by the pod the load balancer selects")
+        responses=PROXY_RESPONSES,
+        summary="A request answered by the pod the load balancer selects (needs the API key)")
 
 
 def _pod_fields(pod: Any) -> dict[str, Any]:
     fields = pod.to_dict() if hasattr(pod, "to_dict") else {"name": str(pod)}
     return {"pod": fields.get("name"), "version": fields.get("version"),
-            "revision": fields.get("revision"), "phase": fields.get("phase")}
+            "revision": fields.get("revision"), "phase": fields.get("phase"),
+            "status": fields.get("status", fields.get("phase"))}
 
 
 def _plain(value: Any) -> Any:

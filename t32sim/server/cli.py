@@ -45,8 +45,9 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
                              "needs an API key, generated if not given)")
     parser.add_argument("--port", type=_port, default=8080,
                         help="TCP port (default 8080; 0 picks a free one)")
-    parser.add_argument("--speed", type=_speed, default=1.0,
-                        help="simulated seconds per wall-clock second (default 1)")
+    parser.add_argument("--speed", type=_speed, default=None,
+                        help="simulated seconds per wall-clock second (default: the "
+                             "journal's, or 1)")
     parser.add_argument("--seed", type=int, default=None,
                         help=f"random seed of a fresh cluster (default: the journal's, or "
                              f"{DEFAULT_SEED}, as for run)")
@@ -57,8 +58,12 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
                         help="SQLite journal: a restarted server replays it and resumes "
                              "(default: memory only)")
     parser.add_argument("--api-key", default=None, metavar="KEY",
-                        help="require this X-API-Key on mutating endpoints "
-                             "(default: $T32SIM_API_KEY)")
+                        help="require this X-API-Key (at least 16 characters) on mutating "
+                             "endpoints, /lb/select and /proxy included (default: "
+                             "$T32SIM_API_KEY)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="another host name the server answers for, besides its address "
+                             "and localhost (repeatable); other Host headers are refused")
     parser.add_argument("--paused", action="store_true", help="start with time paused")
     parser.add_argument("--log-level", default="warning",
                         choices=["critical", "error", "warning", "info", "debug"])
@@ -74,9 +79,14 @@ def serve(args: argparse.Namespace) -> int:
     generated = False
     if not is_loopback(args.host) and not api_key:
         api_key, generated = generate_api_key(), True
-    settings = ServerSettings(host=args.host, port=args.port, speed=args.speed, seed=args.seed,
-                              apply=tuple(args.apply), db=args.db, api_key=api_key,
-                              paused=args.paused)
+    try:
+        settings = ServerSettings(host=args.host, port=args.port, speed=args.speed,
+                                  seed=args.seed, apply=tuple(args.apply), db=args.db,
+                                  api_key=api_key, paused=args.paused,
+                                  allowed_hosts=tuple(args.allow_host))
+    except ValueError as error:
+        print(f"t32sim serve: error: {error}", file=sys.stderr)
+        return 2
     try:
         sock = bind_socket(args.host, args.port)
     except PortInUseError as error:
@@ -98,24 +108,25 @@ def serve(args: argparse.Namespace) -> int:
         else "127.0.0.1"
     shown = f"[{shown}]" if ":" in shown else shown
     url = f"http://{shown}:{port}/"
-    print(f"t32sim live server: {url}  (dashboard; API docs at {url}docs)", flush=True)
+    banner = [f"t32sim live server: {url}  (dashboard; API docs at {url}docs)"]
     journal = f"{args.db} (resumed {live.resumed_commands} commands)" \
         if args.db and live.resumed_commands else (str(args.db) if args.db else
                                                    "memory only (use --db PATH to survive "
                                                    "restarts)")
-    print(f"  seed {live.cluster.seed}, speed {settings.speed:g}x"
-          f"{', paused' if live.pacer.paused else ''}; journal: {journal}", flush=True)
+    banner.append(f"  seed {live.cluster.seed}, speed {live.pacer.speed:g}x"
+                  f"{', paused' if live.pacer.paused else ''}; journal: {journal}")
     if live.mailer is not None:
-        print(f"  alerts are mailed to {', '.join(live.mailer.recipients)} via "
-              f"{live.mailer.host}:{live.mailer.port}", flush=True)
+        banner.append(f"  alerts are mailed to {', '.join(live.mailer.recipients)} via "
+                      f"{live.mailer.host}:{live.mailer.port}")
     if generated:
-        print(f"  listening on {args.host}, so mutating requests need this API key "
-              f"(shown once): X-API-Key: {api_key}", flush=True)
+        banner.append(f"  listening on {args.host}, so mutating requests need this API key "
+                      f"(shown once): X-API-Key: {api_key}")
     elif api_key:
-        print("  mutating requests need the X-API-Key header", flush=True)
+        banner.append("  mutating requests need the X-API-Key header")
     from t32sim.server.app import create_app
     app = create_app(settings, live=live)
-    server = LiveServer(uvicorn_config(app, settings, args.log_level), live)
+    server = LiveServer(uvicorn_config(app, settings, args.log_level), live,
+                        on_started=lambda: print("\n".join(banner), flush=True))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:        # uvicorn re-raises Ctrl-C after its graceful shutdown

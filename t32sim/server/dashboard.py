@@ -10,10 +10,9 @@ import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 
-from t32sim.server.errors import ApiError
+from t32sim.web import ApiError, error_responses
 
 __all__ = ["router", "STATIC_DIR", "default_examples_dirs"]
 
@@ -39,13 +38,9 @@ async def index() -> FileResponse:
 
 
 @router.get("/docs", include_in_schema=False)
-async def docs(request: Request) -> HTMLResponse:
-    return get_swagger_ui_html(
-        openapi_url=request.app.openapi_url, title="t32sim live server - API",
-        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-        swagger_css_url="/static/swagger/swagger-ui.css",
-        swagger_favicon_url="/static/favicon.svg",
-        swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True})
+async def docs() -> FileResponse:
+    """Swagger UI, started by ``static/docs.js`` (the CSP allows no inline script)."""
+    return FileResponse(STATIC_DIR / "docs.html", headers={"Cache-Control": "no-cache"})
 
 
 def _examples(request: Request) -> dict[str, Path]:
@@ -63,7 +58,7 @@ async def examples(request: Request) -> dict:
 
 
 @router.get("/examples/{name}", tags=["examples"], summary="One example spec (YAML text)",
-            response_class=PlainTextResponse)
+            response_class=PlainTextResponse, responses=error_responses(404, 422))
 async def example(request: Request, name: str) -> PlainTextResponse:
     path = _examples(request).get(name) if EXAMPLE_NAME.match(name) else None
     if path is None:

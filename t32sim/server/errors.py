@@ -1,57 +1,20 @@
-"""Every failure the HTTP API reports becomes a JSON body ``{error, detail, field}``.
+"""The live server's errors: the shared ``{error, detail, field}`` body (``t32sim.web``) plus
+the library's own errors mapped onto it.
 
-``error`` is a short machine-readable code, ``detail`` a sentence for a person and
-``field`` the query parameter, header or spec path that was wrong (or ``null``).
-Library errors (``CommandError``, ``SpecError``) and FastAPI's request validation
-errors are mapped here, so no handler has to remember the shape.
+``SpecError`` is 422 ``invalid_spec`` naming the first field (every problem in
+``errors``); ``CommandError`` is 422 ``invalid_command`` naming its argument, or 404
+``not_found`` for an unknown service; a YAML error is 400 ``bad_yaml``.
 """
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 import yaml
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
 
+from t32sim.engine import CommandError
 from t32sim.spec import SpecError
+from t32sim.web import ApiError, error_body, install_error_handlers as install_web_handlers
 
-log = logging.getLogger("t32sim.server")
-
-__all__ = ["ApiError", "error_body", "install_error_handlers", "command_error_types"]
-
-
-class ApiError(Exception):
-    """An error the API answers with ``status`` and the standard JSON body."""
-
-    def __init__(self, status: int, error: str, detail: str, field: str | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any):
-        super().__init__(detail)
-        self.status = status
-        self.error = error
-        self.detail = detail
-        self.field = field
-        self.headers = headers
-        self.extra = extra
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(error_body(self.error, self.detail, self.field, **self.extra),
-                            status_code=self.status, headers=self.headers)
-
-
-def error_body(error: str, detail: str, field: str | None = None, **extra: Any) -> dict:
-    return {"error": error, "detail": detail, "field": field, **extra}
-
-
-def command_error_types() -> tuple[type[Exception], ...]:
-    """The engine's ``CommandError`` if the engine is importable (it may land later)."""
-    try:
-        from t32sim import CommandError  # type: ignore[attr-defined]
-    except ImportError:
-        return ()
-    return (CommandError,)
+__all__ = ["ApiError", "error_body", "install_error_handlers", "from_library_error"]
 
 
 def from_library_error(exc: Exception) -> ApiError:
@@ -73,65 +36,7 @@ def from_library_error(exc: Exception) -> ApiError:
     return ApiError(422, "invalid_command", str(exc), field)
 
 
-def _validation_error(exc: RequestValidationError) -> ApiError:
-    """The first problem FastAPI found, named by its parameter (``count``, ``X-API-Key``)."""
-    problems = exc.errors()
-    first = problems[0] if problems else {}
-    loc = [str(part) for part in first.get("loc", ())]
-    where = loc[0] if loc else ""
-    field = loc[-1] if len(loc) > 1 else (where or None)
-    message = first.get("msg", "invalid value")
-    given = first.get("input")
-    shown = "" if given is None or isinstance(given, (dict, list)) else f" (got {given!r})"
-    if first.get("type") == "missing":
-        detail = f"The {where} parameter {field!r} is required."
-    else:
-        detail = f"The {where} parameter {field!r} is invalid: {message}{shown}."
-    errors = [{"field": str(p.get("loc", ("",))[-1]), "message": p.get("msg", "")}
-              for p in problems]
-    return ApiError(422, "invalid_parameter", detail, field, errors=errors)
-
-
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-                 413: "payload_too_large", 415: "unsupported_media_type",
-                 422: "invalid_parameter", 429: "too_many_requests"}
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    """Register handlers so every error leaves as the standard JSON body."""
-
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return exc.response()
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _validation_error(exc).response()
-
-    @app.exception_handler(SpecError)
-    async def _spec(request: Request, exc: SpecError) -> JSONResponse:
-        return from_library_error(exc).response()
-
-    for error_type in command_error_types():
-        @app.exception_handler(error_type)
-        async def _command(request: Request, exc: Exception) -> JSONResponse:
-            return from_library_error(exc).response()
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "http_error")
-        detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"There is no endpoint {request.url.path}; see /docs for the API."
-        if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}."
-        return JSONResponse(error_body(code, detail, None), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(error_body("internal_error",
-                                       f"The server failed: {type(exc).__name__}.", None),
-                            status_code=500)
+    """The shared handlers, plus ``SpecError`` and ``CommandError``."""
+    install_web_handlers(app, more=[(SpecError, from_library_error),
+                                    (CommandError, from_library_error)])

@@ -1,4 +1,5 @@
-"""The server's durable command journal: SQLite in WAL mode.
+"""The server's durable command journal: SQLite in WAL mode (``t32sim.web.Database``: the
+file and its ``-wal`` / ``-shm`` are private, mode 0600).
 
 Row ``pos`` mirrors ``cluster.journal[pos]``. A command row is written (and
 committed) *before* the command is applied, then overwritten with the engine's own
@@ -10,16 +11,16 @@ with a ``count``: for those the write-ahead is an UPDATE of the last row with th
 count added, not a new row. A server restarted on the same file replays the rows
 and is back in the same state.
 
-Beside the commands the file keeps ``meta`` (seed, paused). The shared
+Beside the commands the file keeps ``meta`` (seed, paused, speed). The shared
 ``t32sim.audit.AuditLog`` keeps its own ``audit`` table in the same file.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+
+from t32sim.web import Database
 
 __all__ = ["CommandJournal", "JOURNAL_FORMAT"]
 
@@ -45,14 +46,8 @@ class CommandJournal:
     """
 
     def __init__(self, path: str | Path | None = None):
-        self.path = None if path is None else Path(path)
-        target = ":memory:" if self.path is None else str(self.path)
-        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()   # only the loop writes; readers in tests share it
-        if self.path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")   # durable against a killed process
-        self._db.executescript(_SCHEMA)
+        self._db = Database(path, schema=_SCHEMA)   # only the loop writes
+        self.path = self._db.path
         self._synced = 0          # the cluster's journal entries the rows mirror
         self._rows = -1           # rows on disk, when known
         self._cached: dict[int, tuple] = {}    # the newest rows on disk, by position
@@ -119,15 +114,9 @@ class CommandJournal:
         if not changed and total == self._rows:
             self._synced = total
             return
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._upsert_rows(changed, source)
-                self._db.execute("DELETE FROM commands WHERE pos >= ?", (total,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._db.transaction() as conn:
+            self._upsert_rows(conn, changed, source)
+            conn.execute("DELETE FROM commands WHERE pos >= ?", (total,))
         self._synced = total
         self._remember(rows, total)
 
@@ -144,35 +133,23 @@ class CommandJournal:
     def replace(self, commands: Iterable[dict]) -> None:
         """Replace every command row (used when a restore prunes refused rows)."""
         rows = [_row(pos, command) for pos, command in enumerate(commands)]
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.execute("DELETE FROM commands")
-                self._upsert_rows(rows, None)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._db.transaction() as conn:
+            conn.execute("DELETE FROM commands")
+            self._upsert_rows(conn, rows, None)
         self._synced = len(rows)
         self._remember(rows, len(rows))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     # ---- plumbing -----------------------------------------------------------------
     def _upsert(self, rows: list[tuple], source: str | None) -> None:
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._upsert_rows(rows, source)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._db.transaction() as conn:
+            self._upsert_rows(conn, rows, source)
 
-    def _upsert_rows(self, rows: list[tuple], source: str | None) -> None:
-        self._db.executemany(
+    @staticmethod
+    def _upsert_rows(conn, rows: list[tuple], source: str | None) -> None:
+        conn.executemany(
             "INSERT INTO commands (pos, time, actor, verb, args, source) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(pos) DO UPDATE SET time=excluded.time, "
             "actor=excluded.actor, verb=excluded.verb, args=excluded.args, "
@@ -180,12 +157,10 @@ class CommandJournal:
             [(*row, source) for row in rows])
 
     def _write(self, sql: str, params: tuple) -> None:
-        with self._lock:
-            self._db.execute(sql, params)
+        self._db.execute(sql, params)
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+        return self._db.query(sql, params)
 
 
 def _row(pos: int, command: dict) -> tuple:

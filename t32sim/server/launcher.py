@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import uvicorn
 
@@ -36,15 +36,24 @@ class PortInUseError(OSError):
 
 
 class LiveServer(uvicorn.Server):
-    """uvicorn's server, which first ends the SSE streams when asked to stop.
+    """uvicorn's server, which says when it answers and first ends the SSE streams when
+    asked to stop.
 
     Without this, a graceful shutdown would wait forever for the dashboards'
     never-ending ``/events`` responses.
     """
 
-    def __init__(self, config: uvicorn.Config, live: LiveCluster):
+    def __init__(self, config: uvicorn.Config, live: LiveCluster,
+                 on_started: Callable[[], None] | None = None):
         super().__init__(config)
         self.live = live
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start, then call ``on_started`` once the server answers requests."""
+        await super().startup(sockets=sockets)
+        if self.started and self.on_started is not None:
+            self.on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.live.hub.close_all()
@@ -140,7 +149,7 @@ class ServerHandle:
         self.stop()
 
 
-def launch(port: int = 0, host: str = "127.0.0.1", *, speed: float = 1.0,
+def launch(port: int = 0, host: str = "127.0.0.1", *, speed: float | None = None,
            seed: int | None = None, apply: Iterable[str | Path] = (),
            db: str | Path | None = None, api_key: str | None = None, paused: bool = False,
            tick: float = 0.1, log_level: str = "warning", timeout: float = 15.0,

@@ -27,10 +27,13 @@ from t32sim.engine import Cluster, CommandError, replay
 from t32sim.engine.commands import Command, coalesce
 from t32sim.notify import EmailNotifier
 from t32sim.server.broadcast import Hub
+from t32sim.server import metrics
 from t32sim.server.journal import CommandJournal
 from t32sim.server.pacer import Pacer
-from t32sim.server.settings import DEFAULT_SEED, ServerSettings
-from t32sim.spec import SpecError, load_manifests
+from t32sim.server.samples import TAIL, Samples
+from t32sim.server.settings import DEFAULT_SEED, DEFAULT_SPEED, ServerSettings
+from t32sim.spec import ServiceSpec, SpecError, load_manifests
+from t32sim.web import COMMAND_LINE
 
 log = logging.getLogger("t32sim.server")
 
@@ -52,6 +55,9 @@ class LiveCluster:
         self.clock = clock
         self.resumed_commands = 0
         self.requires_key = False
+        #: the charts' samples, one per service per simulated second
+        self.samples = Samples()
+        metrics.register(self)
         #: mails the cluster's UP/DOWN alerts when T32SIM_SMTP_* is set (else None)
         self.mailer: EmailNotifier | None = None
         self._event_cursor = len(cluster.event_log)
@@ -69,8 +75,11 @@ class LiveCluster:
             journal.close()
             raise
         paused = settings.paused or (resumed > 0 and bool(journal.get_meta("paused", False)))
-        pacer = Pacer(clock, cluster.now, settings.speed, paused)
+        speed = settings.speed if settings.speed is not None else (
+            journal.get_meta("speed", DEFAULT_SPEED) if resumed else DEFAULT_SPEED)
+        pacer = Pacer(clock, cluster.now, speed, paused)
         journal.set_meta("paused", paused)
+        journal.set_meta("speed", pacer.speed)
         hub = hub or Hub(queue_size=settings.sse_queue, history=settings.sse_history,
                          drop_after=settings.sse_drop_after,
                          recent_events=settings.sse_recent_events)
@@ -96,7 +105,7 @@ class LiveCluster:
         try:
             for path in paths:
                 doc = load_manifests(Path(path)).journal_document()
-                self.command("apply", {"spec": doc}, actor="cli", source="command line")
+                self.command("apply", {"spec": doc}, actor="cli", source=COMMAND_LINE)
         finally:
             self.pacer.paused = paused
             self.pacer.rebase(self.cluster.now)
@@ -129,8 +138,12 @@ class LiveCluster:
         return [e.to_dict() for e in log.since(len(log) - self.hub.recent_events.maxlen)]
 
     def hub_state(self) -> dict[str, Any]:
-        """What SSE clients see: the snapshot plus routed requests by version."""
-        return {**self.cluster.snapshot(), "traffic": requests_by_version(self.cluster)}
+        """What SSE clients see: the snapshot plus the newest chart samples (recorded
+        here when a new simulated second began)."""
+        snapshot = self.cluster.snapshot()
+        self.samples.record(snapshot, offered_by_template(self.cluster),
+                            routed_by_template(self.cluster))
+        return {**snapshot, "samples": self.samples.tail(TAIL)}
 
     def run_for(self, seconds: float, actor: str = "user") -> float:
         """Jump ``seconds`` of simulated time at once (works while paused)."""
@@ -141,8 +154,10 @@ class LiveCluster:
         return self.cluster.now
 
     def set_speed(self, speed: float) -> None:
+        """Change the pace; kept in the journal file, so a restart keeps it too."""
         self.advance()
         self.pacer.set_speed(speed, self.cluster.now)
+        self.journal.set_meta("speed", self.pacer.speed)
 
     def pause(self) -> None:
         self.advance()
@@ -182,6 +197,29 @@ class LiveCluster:
             raise
         self.persist(start=since, source=source)
         return result
+
+    def apply(self, doc: dict, *, actor: str, source: str) -> tuple[Any, str]:
+        """Apply a spec (or manifests); returns what the engine applied and its Applied /
+        Unchanged messages, which say when a pod template did not change and so no new
+        revision starts."""
+        since = len(self.cluster.event_log)
+        applied = self.command("apply", {"spec": doc}, actor=actor, source=source)
+        return applied, "; ".join(self._messages_since(since, ("Applied", "Unchanged")))
+
+    def set_load(self, args: dict[str, Any], *, actor: str, source: str) -> str:
+        """Set the offered load; returns the engine's LoadSet message (which says when no
+        autoscaler will react to it)."""
+        since = len(self.cluster.event_log)
+        self.command("set_load", args, actor=actor, source=source)
+        return "; ".join(self._messages_since(since, ("LoadSet",)))
+
+    def _messages_since(self, position: int, reasons: tuple[str, ...]) -> list[str]:
+        return [e.message for e in self.cluster.event_log.since(position)
+                if str(e.reason) in reasons]
+
+    def known_service(self, service: str) -> ServiceSpec:
+        """The applied spec of ``service``; ``CommandError`` (404) if there is none."""
+        return self.cluster.service(service).spec
 
     # ---- the journal --------------------------------------------------------------
     def persist(self, start: int | None = None, source: str | None = None) -> None:
@@ -228,18 +266,14 @@ class LiveCluster:
             self.mailer.close()
 
 
-def requests_by_version(cluster: Cluster) -> dict[str, dict[str, int]]:
-    """Routed requests so far, by service and version (for the dashboard's chart)."""
-    lb = getattr(cluster, "lb", None)
-    totals: dict[str, dict[str, int]] = {}
-    if lb is None or not hasattr(lb, "counts"):
-        return totals
-    for (service, _pod, version, _status), count in sorted(lb.counts().items(),
-                                                            key=lambda kv: str(kv[0])):
-        per = totals.setdefault(service, {})
-        key = version or "none"
-        per[key] = per.get(key, 0) + count
-    return totals
+def offered_by_template(cluster: Cluster) -> dict[str, dict[str, float]]:
+    """The offered load each revision serves now (rps), by service and pod-template hash."""
+    return {name: cluster.traffic.served_rps(name) for name in cluster.services()}
+
+
+def routed_by_template(cluster: Cluster) -> dict[str, dict[str, int]]:
+    """Requests routed explicitly so far (``send``, ``request``), by service and template."""
+    return {name: cluster.traffic.routed_totals(name) for name in cluster.services()}
 
 
 def _subscribe_mailer(cluster: Cluster) -> EmailNotifier | None:

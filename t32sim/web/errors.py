@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = ["ApiError", "ErrorBody", "error_body", "error_response", "error_responses",
-           "install_error_handlers", "validation_error", "STATUS_CODES", "STATUS_TEXT"]
+           "install_error_handlers", "validation_error", "STATUS_CODES", "STATUS_TEXT",
+           "ERROR_CONTENT"]
 
 log = logging.getLogger("t32sim.web")
 
@@ -82,14 +83,19 @@ def error_response(status: int, error: str, detail: str, field: str | None = Non
 
 
 def error_responses(*codes: int, **described: str) -> dict[int | str, dict]:
-    """``responses=`` for a route: each status in ``codes`` answers an ``ErrorBody``.
+    """``responses=`` for a route: each status in ``codes`` answers an ``ErrorBody`` (as JSON,
+    whatever the route's own media type).
 
     ``described`` overrides a description: ``error_responses(404, 422, s503="...")``."""
     out: dict[int | str, dict] = {}
     for code in codes:
         text = described.get(f"s{code}", STATUS_TEXT.get(code, STATUS_CODES.get(code, "")))
-        out[code] = {"model": ErrorBody, "description": text}
+        out[code] = {"description": text, "content": ERROR_CONTENT}
     return out
+
+
+#: always JSON, also on a route whose success is text (``/metrics``, an example's YAML)
+ERROR_CONTENT = {"application/json": {"schema": ErrorBody.model_json_schema()}}
 
 
 def validation_error(exc: RequestValidationError) -> ApiError:

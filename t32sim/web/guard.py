@@ -38,9 +38,9 @@ __all__ = ["SiteGuard", "cross_site_reason", "host_name", "UNSAFE_METHODS",
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-#: a JupyterLab on this machine (any port) may show the page in an IFrame
-LOOPBACK_FRAME_ANCESTORS = ("'self'", "http://127.0.0.1:*", "http://localhost:*",
-                            "http://[::1]:*")
+#: a JupyterLab on this machine (any port) may show the page in an IFrame (CSP has no
+#: syntax for an IPv6 literal such as [::1], so a notebook opened that way cannot)
+LOOPBACK_FRAME_ANCESTORS = ("'self'", "http://127.0.0.1:*", "http://localhost:*")
 
 Refused = Callable[[Scope, str, str], Awaitable[None]]
 

@@ -150,3 +150,39 @@ def test_a_manifest_example_is_applied_whole_and_its_workload_followed(panel):
     panel.set_load(305)
     panel.run_for(60)
     assert panel.cluster.service("php-apache").status.desired == 7
+
+
+def test_the_example_chooser_shows_what_runs(examples):
+    c = t3.Cluster(seed=1)
+    c.apply(examples / "api-v2.yaml")
+    panel = ControlPanel(c, examples=examples)
+    assert panel.example.value == "api-v2"              # not the first example in the list
+    c.scale("api", replicas=6)                          # replicas may differ
+    panel.refresh()
+    assert panel.example.value == "api-v2"
+    panel.example.value = "api-canary"                  # the user's choice stays ...
+    panel.run_for(5)
+    assert panel.example.value == "api-canary"
+    panel.apply()                                       # ... until what runs changes
+    assert panel.example.value == "api-canary"
+
+
+def test_a_spec_that_is_no_example_leaves_the_chooser_empty(examples):
+    c = t3.Cluster(seed=1)
+    c.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
+             "spec": {"image": "local://demo@v3", "replicas": 2}})
+    panel = ControlPanel(c, examples=examples)
+    assert panel.example.value is None
+    panel.apply()                                       # Apply starts nothing by surprise
+    assert "example: expected one of" in panel.notice.value
+    assert c.service("api").spec.image == "local://demo@v3"
+
+
+def test_run_buttons_are_wide_enough_for_their_labels(panel):
+    assert {b.description: b.layout.width for b in panel.run_buttons.values()} == \
+        dict.fromkeys(RUN_STEPS, "auto")
+
+
+def test_the_default_seed_is_the_one_of_run_and_serve():
+    from t32sim.engine.cluster import DEFAULT_SEED
+    assert ControlPanel().cluster.seed == DEFAULT_SEED

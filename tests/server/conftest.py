@@ -16,6 +16,8 @@ from t32sim.server import ServerSettings, create_app
 
 from .helpers import ROOT, ServerProcess
 
+BASE_URL = "http://127.0.0.1:8080"
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -29,11 +31,12 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
     """Build an app inside the test: paused, no pacer task, so time only moves on /advance."""
     opened: list[TestClient] = []
 
-    def make(**settings) -> TestClient:
+    def make(clock=None, **settings) -> TestClient:
         settings.setdefault("paused", True)
         settings.setdefault("seed", 7)
-        app = create_app(ServerSettings(**settings), pace=False)
-        client = TestClient(app)
+        app = create_app(ServerSettings(**settings), pace=False,
+                         **({"clock": clock} if clock is not None else {}))
+        client = TestClient(app, base_url=BASE_URL)   # a Host the server answers for
         client.__enter__()
         opened.append(client)
         return client

@@ -87,3 +87,9 @@ class ServerProcess:
 
 def canonical(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def page_until(page, expression: str, timeout: float = 10.0, what: str = "") -> object:
+    """Poll ``page.evaluate(expression)`` until it is truthy (the dashboard's CSP forbids the
+    eval that ``page.wait_for_function`` needs)."""
+    return wait_for(lambda: page.evaluate(expression), timeout, what or expression)

@@ -8,6 +8,7 @@ import pytest
 import t32sim as t3
 from t32sim.audit import AuditLog
 from t32sim.server.security import MemoryAudit
+from .conftest import BASE_URL
 from .helpers import EXAMPLES, canonical, spec_yaml
 
 YAML = {"Content-Type": "application/yaml"}
@@ -22,7 +23,8 @@ def test_apply_yaml_then_pods_become_ready(make_client):
     response = client.post("/apply", content=spec_yaml(), headers=YAML)
     assert response.status_code == 200
     assert response.json() == {"ok": True, "service": "api", "image": "local://demo@v1",
-                               "replicas": 3, "time": 0.0}
+                               "replicas": 3, "time": 0.0,
+                               "message": "Applied service api: 3 x local://demo@v1"}
     assert client.post("/advance?seconds=30").json() == {
         "ok": True, "speed": 1.0, "paused": True, "api_key": False, "time": 30.0}
     state = client.get("/state").json()
@@ -55,13 +57,14 @@ def test_commands_are_journaled_with_actor_time_and_engine_args(make_client):
     client.post("/apply", content=spec_yaml(), headers=YAML)
     client.post("/advance?seconds=20")
     killed = client.post("/chaos/kill?service=api&count=2", headers={"X-Actor": "alice"}).json()
+    # X-Actor is not a credential: without an API key every caller is "http"
     assert killed["ok"] is True and killed["time"] == 20.0 and len(killed["killed"]) == 2
     assert client.post("/scale?service=api&delta=1").json() == {
         "ok": True, "service": "api", "replicas": 4, "time": 20.0}
     assert client.post("/scale?service=api&replicas=2").json()["replicas"] == 2
     rows = journal(client)
     assert [(r["time"], r["actor"], r["verb"]) for r in rows] == [
-        (0.0, "http", "apply"), (0.0, "http", "run"), (20.0, "alice", "kill"),
+        (0.0, "http", "apply"), (0.0, "http", "run"), (20.0, "http", "kill"),
         (20.0, "http", "scale"), (20.0, "http", "scale")]
     assert rows[1]["args"] == {"until": 20.0}
     assert rows[2]["args"] == {"service": "api", "count": 2}
@@ -299,13 +302,13 @@ def test_every_mutating_request_is_audited_in_memory(make_client):
                 headers={**YAML, "X-API-Key": "correct-horse-battery-staple", "X-Actor": "bob"})
     client.post("/scale?service=api&delta=abc",
                 headers={"X-API-Key": "correct-horse-battery-staple"})
-    sink = client.app.user_middleware[0].kwargs["sink"]
+    sink = client.app.state.audit
     assert isinstance(sink, MemoryAudit)
     assert [(r.who, r.action, r.target, r.detail, r.result, r.source) for r in sink.rows] == [
-        ("http", "http.post", "/pause", "status 401", "denied", "testclient:50000"),
-        ("bob", "http.post", "/apply", "status 200", "ok", "testclient:50000"),
-        ("http", "http.post", "/scale?service=api&delta=abc", "status 422", "error",
-         "testclient:50000"),
+        ("-", "http.post", "/pause", "status 401", "denied", "testclient"),
+        ("api-key", "http.post", "/apply", "status 200", "ok", "testclient"),
+        ("api-key", "http.post", "/scale?service=api&delta=abc", "status 422", "error",
+         "testclient"),
     ]
 
 
@@ -316,16 +319,9 @@ def test_audit_goes_to_the_shared_audit_log_with_a_db(make_client, tmp_path):
     client.post("/chaos/kill?service=ghost")
     rows = AuditLog(db).rows(newest_first=False)
     assert [(r.who, r.action, r.target, r.result, r.source) for r in rows] == [
-        ("carol", "http.post", "/apply", "ok", "testclient:50000"),
-        ("http", "http.post", "/chaos/kill?service=ghost", "error", "testclient:50000")]
+        ("http", "http.post", "/apply", "ok", "testclient"),
+        ("http", "http.post", "/chaos/kill?service=ghost", "error", "testclient")]
     assert AuditLog(db).verify().ok
-
-
-def test_bad_actor_header_is_refused(make_client):
-    client = make_client()
-    response = client.post("/pause", headers={"X-Actor": "robert'); drop table"})
-    assert response.status_code == 422
-    assert response.json()["field"] == "X-Actor"
 
 
 # ---- reads -------------------------------------------------------------------------------
@@ -337,7 +333,13 @@ def test_metrics_are_prometheus_text(make_client):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     text = response.text
-    assert "t32sim_server_paused 1\n" in text
+    assert "t32sim_server_paused 1.0\n" in text
+    assert "# TYPE t32sim_server_sse_updates_total counter\n" in text
+    # the server's figures are a collector in the cluster's own registry, read on scrape
+    registry = client.app.state.live.cluster.registry
+    assert registry.get_sample_value("t32sim_server_paused") == 1.0
+    client.post("/speed?value=5")
+    assert registry.get_sample_value("t32sim_server_speed") == 5.0
     assert "t32sim_simulated_time_seconds 30.0\n" in text
     assert 'service="api"' in text
 
@@ -448,7 +450,9 @@ def test_send_spreads_requests_over_pods(make_client):
 def test_load_sets_the_offered_cpu(make_client):
     client = ready_cluster(make_client)
     assert client.post("/load?service=api&cpu=80").json() == {
-        "ok": True, "service": "api", "cpu": 80.0, "time": 30.0}
+        "ok": True, "service": "api", "cpu": 80.0, "time": 30.0,
+        "message": "Offered load on api: 240 rps (80 % average CPU on 3 serving pod(s)); api "
+                   "has no autoscaler, so only CPU changes, not the replica count"}
     assert client.get("/state").json()["services"]["api"]["load"]["cpu"] == pytest.approx(80.0)
     rps = client.post("/load?service=api&rps=50").json()
     assert rps["rps"] == 50.0
@@ -503,7 +507,7 @@ def test_many_selects_and_proxies_are_few_rows_and_replay_and_restart_are_identi
 
     db = tmp_path / "live.db"
     settings = ServerSettings(db=db, seed=3, paused=True)
-    with TestClient(create_app(settings, pace=False)) as client:
+    with TestClient(create_app(settings, pace=False), base_url=BASE_URL) as client:
         client.post("/apply", content=spec_yaml(image="local://demo@flaky"), headers=YAML)
         client.post("/advance?seconds=30")
         picks = [client.get("/lb/select?service=api").json()["pod"] for _ in range(200)]
@@ -519,7 +523,7 @@ def test_many_selects_and_proxies_are_few_rows_and_replay_and_restart_are_identi
             (2, 30.0, "http", "select", '{"service": "api", "count": 200}'),
             (3, 30.0, "http", "request", '{"service": "api", "path": "/orders", "count": 100}'),
             (4, 30.0, "http", "request", '{"service": "api", "path": "/other", "count": 1}'),
-            (5, 30.0, "ann", "select", '{"service": "api", "count": 3}'),
+            (5, 30.0, "http", "select", '{"service": "api", "count": 3}'),
             (6, 30.0, "http", "run", '{"until": 31.0}'),
             (7, 31.0, "http", "select", '{"service": "api", "count": 2}')]
         assert client.get("/healthz").json()["journal"] == 8
@@ -534,7 +538,8 @@ def test_many_selects_and_proxies_are_few_rows_and_replay_and_restart_are_identi
     assert {a.status_code for a in answers} == {200, 500}                    # flaky: both kinds
     assert len(set(picks)) == 3
 
-    with TestClient(create_app(settings.with_(seed=None), pace=False)) as again:
+    with TestClient(create_app(settings.with_(seed=None), pace=False),
+                    base_url=BASE_URL) as again:
         assert canonical(again.get("/state").json()) == canonical(state)
         assert again.get("/journal").json() == scenario
         nxt = again.get("/lb/select?service=api").json()["pod"]

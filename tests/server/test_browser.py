@@ -8,7 +8,7 @@ import pytest
 from t32sim.server import launch
 from tests.support import requires_chromium
 
-from .helpers import ROOT
+from .helpers import ROOT, page_until
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -54,29 +54,31 @@ def ready_tiles(page) -> int:
 def test_apply_see_ready_kill_and_recovery(server, page):
     page.goto(server.url)
     page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    page.click("[data-testid=tab-editor]")
     page.select_option("#examples", "api-v1.yaml")
-    page.wait_for_function("document.querySelector('#yaml').value.includes('demo@v1')")
+    page_until(page, "document.querySelector('#yaml').value.includes('demo@v1')")
     page.click("[data-testid=apply]")
     page.wait_for_selector("[data-testid=toast][data-kind=ok]", timeout=5_000)
-    page.wait_for_function("document.querySelectorAll('.pod[data-ready=\"true\"]').length === 3",
-                           timeout=20_000)
+    page_until(page, "document.querySelectorAll('.pod[data-ready=\"true\"]').length === 3",
+                           timeout=20)
     card = page.locator('.svc[data-service="api"]')
-    assert card.locator('[data-f="ready"]').inner_text() == "3 / 3"
+    page_until(page, "document.querySelector('[data-f=serving]').textContent === '3 / 3'")
 
     page.click("[data-testid=kill1-api]")
     event = page.wait_for_selector(".event[data-reason=ChaosKill]", timeout=5_000)
     assert "Chaos killed pod api-" in event.inner_text()
     assert "creates a replacement" in event.inner_text()          # the explanation
     killed = event.query_selector(".eobj").inner_text()
-    page.wait_for_function(
+    page_until(page, 
         f"""() => !document.querySelector('.pod[data-pod="{killed}"]') &&
                   document.querySelectorAll('.pod[data-ready="true"]').length === 3""",
-        timeout=30_000)
+        timeout=30)
     assert page.locator(".event[data-reason=SuccessfulCreate]").count() >= 4
-    assert card.locator('[data-f="ready"]').inner_text() == "3 / 3"
+    page_until(page, "document.querySelector('[data-f=serving]').textContent === '3 / 3'")
+    assert card.locator('[data-f="ready"]').inner_text() == "3"
 
     page.fill("#event-filter", "ChaosKill")
-    page.wait_for_function("document.querySelectorAll('#events .event').length === 1")
+    page_until(page, "document.querySelectorAll('#events .event').length === 1")
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.fill("#event-filter", "")
@@ -87,6 +89,7 @@ def test_apply_see_ready_kill_and_recovery(server, page):
 def test_bad_yaml_shows_the_error_with_its_field(server, page):
     page.goto(server.url)
     page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    page.click("[data-testid=tab-editor]")
     page.fill("#yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: api}\nspec:\n"
                        "  image: local://demo@v1\n  replicaz: 3\n")
     page.click("[data-testid=apply]")
@@ -99,7 +102,7 @@ def test_pause_and_speed_controls(server, page):
     page.goto(server.url)
     page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
     page.click("[data-testid=pause]")
-    page.wait_for_function("document.querySelector('#pause').textContent.includes('Resume')")
+    page_until(page, "document.querySelector('#pause').textContent.includes('Resume')")
     frozen = page.inner_text("#sim-time")
     page.click("button.speed[data-speed='5']")
     page.wait_for_selector("button.speed.active[data-speed='5']")
@@ -124,6 +127,8 @@ def test_api_key_prompt(page):
         page.goto(keyed.url)
         page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
         assert page.is_visible("#api-key")                 # the server says a key is needed
+        page.click("[data-testid=tab-editor]")
+        page_until(page, "document.querySelector('#yaml').value.includes('kind')")
         page.click("[data-testid=apply]")
         toast = page.wait_for_selector("[data-testid=toast][data-kind=error]", timeout=5_000)
         assert "X-API-Key" in toast.inner_text()

@@ -91,7 +91,7 @@ def test_a_down_service_is_mailed_once_and_a_restart_does_not_mail_it_again(
     handler, port = inbox
     mail_env(port)
     db = tmp_path / "live.db"
-    with TestClient(app(db)) as client:
+    with TestClient(app(db), base_url="http://127.0.0.1:8080") as client:
         assert client.app.state.live.mailer is not None
         client.post("/apply", content=BROKEN, headers=YAML)
         client.post("/advance?seconds=25")
@@ -104,7 +104,7 @@ def test_a_down_service_is_mailed_once_and_a_restart_does_not_mail_it_again(
         assert message["X-T32sim-Kind"] == "DOWN"
         assert "api is DOWN at t=30 s: 0 of 3 pods Ready" in text(message)
 
-    with TestClient(app(db)) as again:                   # replays the outage: no new mail
+    with TestClient(app(db), base_url="http://127.0.0.1:8080") as again:                   # replays the outage: no new mail
         live = again.app.state.live
         assert live.resumed_commands == 2                # apply, run
         assert [e.reason for e in live.cluster.event_log].count(Reason.SERVICE_DOWN) == 1
@@ -120,7 +120,7 @@ def test_a_down_service_is_mailed_once_and_a_restart_does_not_mail_it_again(
 
 def test_a_mail_that_cannot_be_delivered_becomes_an_event(mail_env, tmp_path):
     mail_env(free_port())                                 # nobody listens there
-    with TestClient(app(tmp_path / "live.db")) as client:
+    with TestClient(app(tmp_path / "live.db"), base_url="http://127.0.0.1:8080") as client:
         live = client.app.state.live
         client.post("/apply", content=BROKEN, headers=YAML)
         client.post("/advance?seconds=45")
@@ -137,7 +137,7 @@ def test_a_mail_that_cannot_be_delivered_becomes_an_event(mail_env, tmp_path):
 def test_without_smtp_settings_nothing_is_mailed(monkeypatch, tmp_path):
     for name in smtp_env(0):
         monkeypatch.delenv(name, raising=False)
-    with TestClient(app(tmp_path / "live.db")) as client:
+    with TestClient(app(tmp_path / "live.db"), base_url="http://127.0.0.1:8080") as client:
         assert client.app.state.live.mailer is None
 
 

@@ -53,7 +53,7 @@ requests = st.tuples(
 @pytest.fixture(scope="module")
 def client():
     app = create_app(ServerSettings(paused=True, seed=1), pace=False)
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1:8080") as client:
         client.post("/apply", content=spec_yaml(), headers={"Content-Type": "application/yaml"})
         yield client
 

@@ -11,9 +11,14 @@ from t32sim.server.settings import is_loopback
 
 
 @pytest.fixture
-def captured(monkeypatch):
+def captured(monkeypatch, capsys):
     """Run ``serve`` up to the point where uvicorn would start; keep what it was given."""
     seen: dict = {}
+
+    def capsys_text():
+        text = capsys.readouterr().out
+        print(text, end="")                     # put it back for the test
+        return text
 
     def fake_bind(host, port, send_buffer=None):
         seen["host"] = host
@@ -21,6 +26,8 @@ def captured(monkeypatch):
 
     def fake_run(self, sockets=None):
         seen["settings"] = self.config.app.state.settings
+        seen["printed before start"] = capsys_text()
+        self.on_started()                       # uvicorn calls it once the server answers
         for sock in sockets or []:
             sock.close()
 
@@ -82,3 +89,21 @@ def test_bad_arguments_exit_2_naming_the_option(argv, message, capsys):
                                            ("example.org", False)])
 def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
+
+
+def test_the_url_is_printed_once_the_server_answers(captured, capsys):
+    assert run(["--port", "0"]) == 0
+    assert "t32sim live server: http" not in captured["printed before start"]
+    assert capsys.readouterr().out.startswith("t32sim live server: http://127.0.0.1:")
+
+
+@pytest.mark.parametrize("key", ["x", "fifteen-chars-k"])
+def test_a_short_api_key_is_refused(captured, capsys, key):
+    assert run(["--port", "0", "--api-key", key]) == 2
+    assert "api_key: expected at least 16 characters" in capsys.readouterr().err
+    assert "settings" not in captured
+
+
+def test_extra_host_names_are_allowed(captured):
+    assert run(["--port", "0", "--allow-host", "classroom.local"]) == 0
+    assert "classroom.local" in captured["settings"].host_names()

@@ -10,6 +10,7 @@ import httpx
 
 from t32sim.server import launch
 from t32sim.server.delta import apply_delta
+from t32sim.server.samples import TAIL
 
 from .helpers import canonical, spec_yaml
 
@@ -39,7 +40,7 @@ def stalled_client(port: int) -> socket.socket:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
     sock.connect(("127.0.0.1", port))
-    sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    sock.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
     return sock
 
 
@@ -116,7 +117,9 @@ async def _scenario(server) -> None:
         state = log[0][2]["state"]
         for _, _, data, _ in log[1:]:
             state = apply_delta(state, data["delta"])
-        assert state.pop("traffic") == {}              # the dashboard's extra: no requests
+        samples = state.pop("samples")                 # the dashboard's extra: chart samples
+        assert all(0 < len(series) <= TAIL and series[-1]["t"] <= truth["time"]
+                   for series in samples.values())
         assert canonical(state) == canonical(truth)
     lags = sorted(received - published[data["seq"]] for log in logs
                   for event, _, data, received in log if event == "update")

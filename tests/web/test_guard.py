@@ -129,8 +129,8 @@ def test_headers_forbid_framing_by_default():
 def test_loopback_frame_ancestors_allow_a_local_notebook():
     response = make(frame_ancestors=LOOPBACK_FRAME_ANCESTORS).get("/read")
     assert "x-frame-options" not in response.headers
-    assert ("frame-ancestors 'self' http://127.0.0.1:* http://localhost:* http://[::1]:*"
-            in response.headers["content-security-policy"])
+    assert response.headers["content-security-policy"].endswith(
+        "frame-ancestors 'self' http://127.0.0.1:* http://localhost:*")
 
 
 @pytest.mark.parametrize("header, name", [("127.0.0.1:8080", "127.0.0.1"), ("LocalHost", "localhost"),
