@@ -13,7 +13,11 @@ def test_a_deployment_service_and_hpa_file_is_applied_whole(make_client, tmp_pat
     body = (EXAMPLES / "php-apache.yaml").read_bytes()
     response = client.post("/apply", content=body, headers=YAML)
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "service": "php-apache",
+    answer = response.json()
+    assert answer.pop("message").startswith(          # the engine's Applied events
+        "Applied service php-apache: 1 x registry.k8s.io/hpa-example; Applied Service "
+        "php-apache: selects pods with run=php-apache; Applied HorizontalPodAutoscaler")
+    assert answer == {"ok": True, "service": "php-apache",
                                "image": "registry.k8s.io/hpa-example", "replicas": 1,
                                "time": 0.0}
     state = client.get("/state").json()
@@ -33,7 +37,8 @@ def test_a_file_without_a_workload_lists_what_it_applied(make_client):
     client = make_client()
     body = b"apiVersion: v1\nkind: Service\nmetadata: {name: front}\nspec: {selector: {a: b}}\n"
     response = client.post("/apply", content=body, headers=YAML)
-    assert response.json() == {"ok": True, "applied": ["Service front"], "time": 0.0}
+    assert response.json() == {"ok": True, "applied": ["Service front"], "time": 0.0,
+                               "message": "Applied Service front: selects pods with a=b"}
 
 
 def test_a_manifest_error_names_the_real_path(make_client):

@@ -171,9 +171,11 @@
       return [...by].sort((a, b) => b[0] - a[0]).map(([rev, n]) => `${n} × rev ${rev} (${version.get(rev) || "?"})`).join(", ");
     };
     const live = pods.filter((p) => !isTerminating(p));
-    const on = live.filter((p) => serving.has(p.name)), off = live.filter((p) => !serving.has(p.name));
+    const on = live.filter((p) => serving.has(p.name));
+    const idle = live.filter((p) => p.ready && !serving.has(p.name)), waiting = live.filter((p) => !p.ready);
+    const old = [idle.length ? `ready, no traffic ${group(idle)}` : "", waiting.length ? `not ready ${waiting.length}` : ""];
     return { serving: on.length, text: on.length ? `serving ${group(on)}` : "nothing serving",
-      old: off.length ? `not serving ${group(off)}` : "" };
+      old: old.filter(Boolean).join(" · ") };
   }
 
   function serviceCard(name) {

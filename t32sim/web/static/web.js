@@ -109,7 +109,7 @@
     for (let v = 0; v <= yMax + 1e-9; v += step) {
       const y = Y(v);
       ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(w - pad.r, y); ctx.stroke();
-      const label = step >= 1 ? String(Math.round(v)) : v.toFixed(1);
+      const label = step >= 1 ? String(Math.round(v)) : v.toFixed(Math.min(3, Math.ceil(-Math.log10(step))));
       ctx.fillText(label, pad.l - 6 - ctx.measureText(label).width, y + font / 3);
     }
     const xl = opts.xLabel || ((x) => `${Math.round(x)} s`);
