@@ -177,15 +177,87 @@ def test_another_key_fails_at_row_one(log, tmp_path):
     assert (other.verify().ok, other.verify().first_bad_id) == (False, 1)
 
 
-def test_tail_truncation_needs_an_anchor(log, tmp_path):
-    """What a chain alone cannot catch: the newest rows removed leave a valid, shorter chain."""
+def test_deleting_the_newest_rows_is_caught_by_the_keyed_head(log, tmp_path):
     fill(log)
-    anchor = log.head()
     _tamper(tmp_path / "audit.db", "DELETE FROM audit WHERE id >= 4")
+    report = log.verify()
+    assert (report.ok, report.first_bad_id, report.rows, report.reason) == (
+        False, 4, 3, "the log ends at row 3 but its keyed head names row 5: rows 4..5 deleted "
+                     "from the end")
+    _tamper(tmp_path / "audit.db", "DELETE FROM audit")
+    assert log.verify().reason == ("the log ends at row 0 but its keyed head names row 5: "
+                                   "rows 1..5 deleted from the end")
+
+
+def test_a_head_moved_to_the_shorter_chain_needs_the_key(log, tmp_path):
+    fill(log)
+    db = tmp_path / "audit.db"
+    row3 = log.rows(limit=None, newest_first=False)[2]
+    _tamper(db, "DELETE FROM audit WHERE id >= 4")
+    _tamper(db, "UPDATE audit_head SET last_id = 3, last_mac = ?", row3.mac)
+    assert log.verify().reason == ("the keyed head's mac does not match (edited, or written with "
+                                   "another key)")
+
+
+def test_a_deleted_head_is_reported_and_the_next_writer_says_so_in_the_log(log, tmp_path):
+    fill(log)
+    db = tmp_path / "audit.db"
+    _tamper(db, "DELETE FROM audit WHERE id = 5")
+    _tamper(db, "DELETE FROM audit_head")
+    report = log.verify()
+    assert (report.ok, report.first_bad_id, report.reason) == (
+        False, 5, "the keyed head of the chain is missing (deleted?)")
+    reopened = AuditLog(db, key=KEY)                        # the monitor starts again
+    assert reopened.verify().ok
+    last = reopened.rows(limit=1)[0]
+    assert (last.id, last.who, last.action, last.result, last.detail) == (
+        5, "audit", "audit.anchor", "error",
+        "the keyed head was missing (deleted, or a log from before heads); anchored again at row 5")
+
+
+def test_rows_without_the_head_and_a_verifier_that_writes_nothing(log, tmp_path):
+    fill(log, 2)
+    db = tmp_path / "audit.db"
+    _tamper(db, "UPDATE audit_head SET last_id = 1")
+    assert log.verify().reason == "the keyed head's mac does not match (edited, or written with another key)"
+    conn = sqlite3.connect(db)                # a writer with the key that forgot the head
+    log._set_head(conn, 1, log.rows(limit=None, newest_first=False)[0].mac)
+    conn.commit()
+    conn.close()
+    report = log.verify()
+    assert (report.ok, report.first_bad_id, report.reason) == (
+        False, 2, "the keyed head names row 1, but the chain ends at row 2 with another mac "
+                  "(rows written without the head)")
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    verifier = AuditLog(empty, key=KEY, create_key=False)
+    assert verifier.verify().reason == f"no audit log in {empty}"
+    with pytest.raises(ValueError, match="opened to verify"):
+        verifier.record("admin", "reset")
+    assert AuditLog(tmp_path / "new.db", key=KEY).verify().ok      # a fresh log: head at row 0
+
+
+def test_a_rollback_to_an_old_copy_needs_an_external_anchor(log, tmp_path):
+    """What the database alone cannot show: an older copy is a valid older log."""
+    import shutil
+
+    fill(log, 3)
+    db = tmp_path / "audit.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(FULL)")
+    conn.close()
+    shutil.copy(db, tmp_path / "old.db")
+    log.record("eve", "chaos.crash", target="v3")
+    anchor = log.head()
+    os.remove(db)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(str(db) + suffix):
+            os.remove(str(db) + suffix)
+    shutil.copy(tmp_path / "old.db", db)
     assert log.verify().ok                       # undetectable from the database alone
     report = log.verify(anchor=anchor)
     assert (report.ok, report.first_bad_id, report.reason) == (
-        False, 5, "the log ends at row 3 but the anchor names row 5: the tail was truncated")
+        False, 4, "the log ends at row 3 but the anchor names row 4: the tail was truncated")
     assert log.verify(anchor=(3, log.head()[1])).ok
 
 

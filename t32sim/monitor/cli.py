@@ -1,4 +1,4 @@
-"""``t32sim monitor`` and ``t32sim audit verify``: argparse wiring, plugged in by t32sim/cli.py.
+"""``t32sim monitor`` and ``t32sim audit verify|show``: argparse wiring, plugged in by t32sim/cli.py.
 
 Heavy imports (FastAPI, uvicorn) happen inside the handlers, so ``t32sim run``
 stays quick.
@@ -81,6 +81,10 @@ def add_monitor_parser(subparsers) -> argparse.ArgumentParser:
                         "and exit")
     p.add_argument("--role", choices=["viewer", "admin"], default="viewer",
                    help="role for --add-user (default: viewer)")
+    p.add_argument("--reset-password", nargs="?", const="admin", metavar="NAME",
+                   help="give NAME (default: admin) a new password, print it once, write an "
+                        "audit row, and exit; T32SIM_NEW_USER_PASSWORD chooses it instead. A "
+                        "running monitor uses it from the next login on")
     p.set_defaults(func=cmd_monitor)
     return p
 
@@ -92,14 +96,18 @@ def add_audit_parser(subparsers) -> argparse.ArgumentParser:
     commands = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = commands.add_parser(
         "verify", help="check the chain and report the first broken row",
-        description="Recompute every row's HMAC (key from T32SIM_AUDIT_KEY or the key file next "
-                    "to the database). Exit 0 when intact, 1 when a row was edited, deleted or "
-                    "moved. Truncation of the newest rows is only caught with --anchor.")
+        description="Recompute every row's HMAC and check the chain's keyed head (key from "
+                    "T32SIM_AUDIT_KEY or the key file next to the database). Exit 0 when intact, "
+                    "1 when a row was edited, inserted, moved or deleted (the newest rows "
+                    "too), or the head was edited or deleted. A rollback of the whole file to an "
+                    "older copy is only caught with --anchor.")
     verify.add_argument("--db", type=Path, default=Path("monitor.db"), help="default: monitor.db")
     verify.add_argument("--anchor", metavar="ID:MAC",
                         help="the last row id and mac noted earlier (see `audit show --head`)")
     verify.set_defaults(func=cmd_audit_verify)
-    show = commands.add_parser("show", help="print the newest rows")
+    show = commands.add_parser("show", help="print the newest rows",
+                               description="Print the newest audit rows under a header line, "
+                                           "oldest first.")
     show.add_argument("--db", type=Path, default=Path("monitor.db"), help="default: monitor.db")
     show.add_argument("--limit", type=int, default=20)
     show.add_argument("--head", action="store_true", help="print only ID:MAC of the newest row")
@@ -111,11 +119,25 @@ def add_audit_parser(subparsers) -> argparse.ArgumentParser:
 def read_env_file(path: Path) -> dict[str, str]:
     """``KEY=VALUE`` lines of a ``.env`` file (comments, blanks and ``export`` allowed).
 
-    Values may be quoted with ' or ". Nothing is executed or expanded. A file
-    that others may read is used, with a warning: it usually holds passwords.
+    Values may be quoted with ' or ". Nothing is executed or expanded. A file owned by
+    another user, or writable by others, is refused: anyone who can write it could plant
+    ``T32SIM_ADMIN_PASSWORD``. A file that others may read is used, with a warning: it
+    usually holds passwords.
     """
     values: dict[str, str] = {}
-    text = path.read_text(encoding="utf-8")
+    fd = os.open(path, os.O_RDONLY)
+    with os.fdopen(fd, "r", encoding="utf-8") as handle:
+        info = os.fstat(handle.fileno())          # the file we read, not a name looked up twice
+        if os.name == "posix":
+            if info.st_uid != os.getuid():
+                raise ValueError(f"{path}: owned by uid {info.st_uid}, not by you (uid "
+                                 f"{os.getuid()}); refusing settings someone else could have "
+                                 f"planted")
+            if info.st_mode & 0o022:
+                raise ValueError(f"{path}: writable by other users (mode "
+                                 f"{info.st_mode & 0o777:04o}); refusing settings someone else "
+                                 f"could have planted (chmod go-w {path})")
+        text = handle.read()
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -129,7 +151,7 @@ def read_env_file(path: Path) -> dict[str, str]:
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
         values[key] = value
-    if os.name == "posix" and path.stat().st_mode & 0o077:
+    if os.name == "posix" and info.st_mode & 0o077:
         print(f"t32sim monitor: WARNING: {path} is readable by other users; it may hold "
               f"passwords (chmod 600 {path})", file=sys.stderr)
     return values
@@ -143,6 +165,8 @@ def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return 2
     if args.add_user:
         return _add_user(args, out)
+    if args.reset_password:
+        return _reset_password(args, out)
     env = dict(os.environ)
     if args.env_file.exists():
         try:
@@ -184,6 +208,8 @@ def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     print(f"t32sim monitor: dashboard on http://{args.host}:{args.port}/ "
           f"({'spawning' if args.spawn else 'watching'} v1/v2/v3 on ports "
           f"{','.join(map(str, args.ports))}); Ctrl-C stops it", file=out, flush=True)
+    print(f"t32sim monitor: lost the admin password? `t32sim monitor --db {args.db} "
+          f"--reset-password` sets a new one (audited)", file=out, flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     except SupervisorError as error:
@@ -208,6 +234,45 @@ def _add_user(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     print(f"t32sim monitor: user {args.add_user} ({args.role}) saved in {store.path}", file=out)
     return 0
+
+
+def _reset_password(args: argparse.Namespace, out: TextIO) -> int:
+    from t32sim.audit import AuditKeyError, AuditLog
+    from t32sim.auth import ADMIN_PASSWORD_ENV, UserStore, default_users_path, reset_password
+    name = args.reset_password
+    try:
+        log = AuditLog(args.db)                  # first: no reset that cannot be audited
+    except (AuditKeyError, OSError) as error:
+        print(f"t32sim monitor: --reset-password: {error}", file=sys.stderr)
+        return 2
+    chosen = os.environ.get("T32SIM_NEW_USER_PASSWORD") or None
+    store = UserStore(default_users_path(args.db))
+    try:
+        password = reset_password(store, name, chosen)
+    except ValueError as error:
+        print(f"t32sim monitor: --reset-password: {error}", file=sys.stderr)
+        return 2
+    log.record(_os_user(), "auth.password_reset", target=name,
+               detail=f"new password for {name} set with `t32sim monitor --reset-password`",
+               source="cli")
+    if chosen:
+        print(f"t32sim monitor: new password for '{name}' saved (hash only) in {store.path}",
+              file=out)
+    else:
+        print(f"t32sim monitor: new password for '{name}': {password}\n"
+              f"t32sim monitor: it is shown only this once; only its hash is stored, in "
+              f"{store.path}", file=out)
+    if name == "admin" and os.environ.get(ADMIN_PASSWORD_ENV):
+        print(f"t32sim monitor: WARNING: {ADMIN_PASSWORD_ENV} is set; a monitor started with it "
+              f"uses that password instead", file=sys.stderr)
+    return 0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "-"
 
 
 def _open_log(db: Path):
@@ -249,7 +314,13 @@ def cmd_audit_show(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         head = log.head()
         print(f"{head[0]}:{head[1]}" if head else "empty", file=out)
         return 0
+    print(_SHOW_FORMAT.format(id="id", time="time (UTC)", who="who", source="source",
+                              action="action", target="target", result="result",
+                              detail="detail"), file=out)
     for row in reversed(log.rows(limit=args.limit)):
-        print(f"{row.id:>6}  {row.time}  {row.who:<12} {row.source:<15} {row.action:<18} "
-              f"{row.target:<10} {row.result:<9} {row.detail}", file=out)
+        print(_SHOW_FORMAT.format(**row.as_dict()), file=out)
     return 0
+
+
+_SHOW_FORMAT = ("{id:>6}  {time:<29}  {who:<12} {source:<15} {action:<18} {target:<10} "
+                "{result:<9} {detail}")

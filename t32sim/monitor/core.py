@@ -48,8 +48,9 @@ class Monitor(Actions):
     def __init__(self, config: MonitorConfig, audit: AuditLog, healthlog: HealthLog, *,
                  notifier: Any = None, supervisor: Supervisor | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, noise: Any = None):
         self.config = config
+        self.noise = noise                  # a NoiseFilter: its summaries are written each round
         self.transport = transport          # tests may swap the network for httpx.MockTransport
         self.audit = audit
         self.healthlog = healthlog
@@ -109,6 +110,8 @@ class Monitor(Actions):
             self.client = None
         if self.started:
             self.started = False
+            if self.noise is not None:
+                await asyncio.to_thread(self.noise.flush, True)
             await self._audit(MONITOR_ACTOR, "monitor.stop", target=self.policy.active,
                               detail=f"{self.checks} checks")
 
@@ -118,6 +121,8 @@ class Monitor(Actions):
         while True:
             try:
                 await self.check_once()
+                if self.noise is not None:
+                    await asyncio.to_thread(self.noise.flush)
             except asyncio.CancelledError:
                 raise
             except Exception:                  # the watchdog must survive its own bugs

@@ -73,7 +73,7 @@ def test_audit_verify_ok_and_broken(filled_db):
            "(edited, or written with another key)\n")
 
 
-def test_audit_verify_with_an_anchor_catches_truncation(filled_db):
+def test_audit_verify_catches_deleted_newest_rows_by_default(filled_db):
     db, _ = filled_db
     code, head = run(cmd_audit_show, "audit", "show", "--db", str(db), "--head")
     assert code == 0 and head.startswith("3:")
@@ -81,7 +81,9 @@ def test_audit_verify_with_an_anchor_catches_truncation(filled_db):
     conn.execute("DELETE FROM audit WHERE id = 3")
     conn.commit()
     conn.close()
-    assert run(cmd_audit_verify, "audit", "verify", "--db", str(db))[0] == 0
+    assert run(cmd_audit_verify, "audit", "verify", "--db", str(db)) == (
+        1, f"{db}: BROKEN at row 3: the log ends at row 2 but its keyed head names row 3: row 3 "
+           "deleted from the end\n")
     code, out = run(cmd_audit_verify, "audit", "verify", "--db", str(db), "--anchor", head.strip())
     assert (code, out) == (1, f"{db}: BROKEN at row 3: the log ends at row 2 but the anchor names "
                               "row 3: the tail was truncated\n")
@@ -93,12 +95,19 @@ def test_audit_verify_of_a_missing_db_is_an_error(tmp_path, capsys):
     assert not (tmp_path / "none.db").exists()
 
 
-def test_audit_show(filled_db):
-    db, _ = filled_db
+def test_audit_show_prints_a_header_then_the_newest_rows(filled_db):
+    db, log = filled_db
     code, out = run(cmd_audit_show, "audit", "show", "--db", str(db), "--limit", "2")
     assert code == 0
-    assert [line.split()[0:1] + line.split()[2:5] for line in out.splitlines()] == [
+    header, *lines = out.splitlines()
+    assert header.split() == ["id", "time", "(UTC)", "who", "source", "action", "target",
+                              "result", "detail"]
+    assert [line.split()[0:1] + line.split()[2:5] for line in lines] == [
         ["2", "admin", "failover", "v1"], ["3", "admin", "reset", "v1"]]
+    row = log.rows(limit=1)[0]
+    assert header.index("who") == lines[-1].index("admin") == 39
+    assert header.index("action") == lines[-1].index("reset")
+    assert lines[-1].startswith(f"     3  {row.time}  admin")
 
 
 def test_add_user(tmp_path, monkeypatch):
@@ -170,6 +179,9 @@ def start_and_log_in(process):
     line = process.line_with("generated a password for user 'admin': ")
     password = line.split("'admin': ")[1].strip()
     process.line_with("dashboard on http://127.0.0.1:")
+    hint = process.line_with("lost the admin password?")
+    assert hint.strip().endswith(f"`t32sim monitor --db {process.db} --reset-password` sets a new "
+                                 "one (audited)")
     status = wait_for(lambda: (s := process.status(password)) and s["status"] == "UP" and s,
                       timeout=30, what="monitor answering with v1 UP")
     pids = [p["pid"] for p in status["processes"].values()]
@@ -243,3 +255,70 @@ def test_the_env_file_configures_the_monitor_and_the_environment_wins(tmp_path, 
     role, hashed = app.state.users.get("admin")
     assert verify_password("from-the-environment", hashed)
     notifier.close()
+
+
+# -- a lost password, a planted .env ---------------------------------------------------
+def test_reset_password_prints_a_new_one_once_and_audits_it(filled_db, capsys):
+    db, log = filled_db
+    store = UserStore(default_users_path(db))
+    store.set_user("admin", "the-lost-password", "admin")
+    code, out = run(cmd_monitor, "monitor", "--db", str(db), "--reset-password")
+    assert code == 0
+    password = out.split("new password for 'admin': ")[1].split("\n")[0]
+    assert len(password) == 24 and "shown only this once" in out
+    role, hashed = UserStore(default_users_path(db)).get("admin")
+    assert role.value == "admin" and verify_password(password, hashed)
+    assert password not in default_users_path(db).read_text()
+    row = log.rows(limit=1)[0]
+    assert (row.action, row.target, row.source, row.result) == (
+        "auth.password_reset", "admin", "cli", "ok")
+    assert password not in row.detail
+    assert log.verify().ok
+
+
+def test_reset_password_for_a_named_user_from_the_environment(filled_db, monkeypatch, capsys):
+    db, log = filled_db
+    monkeypatch.setenv("T32SIM_NEW_USER_PASSWORD", "carol-new-password")
+    monkeypatch.setenv("T32SIM_ADMIN_PASSWORD", "set-in-the-environment")
+    code, out = run(cmd_monitor, "monitor", "--db", str(db), "--reset-password", "carol")
+    assert code == 0 and "carol-new-password" not in out
+    assert verify_password("carol-new-password", UserStore(default_users_path(db)).get("carol")[1])
+    assert capsys.readouterr().err == ""                  # the env only overrides admin
+    assert log.rows(limit=1)[0].target == "carol"
+
+
+def test_no_reset_that_cannot_be_audited(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("T32SIM_AUDIT_KEY", raising=False)
+    db = tmp_path / "monitor.db"
+    key_file = tmp_path / "monitor.audit.key"
+    key_file.write_text("ab" * 32)
+    key_file.chmod(0o644)                                 # a key others can read: refused
+    assert run(cmd_monitor, "monitor", "--db", str(db), "--reset-password")[0] == 2
+    assert "expected 0600" in capsys.readouterr().err
+    assert not default_users_path(db).exists()
+
+
+def test_an_env_file_of_another_user_or_writable_by_others_is_refused(tmp_path, monkeypatch):
+    from t32sim.monitor.cli import read_env_file
+    path = tmp_path / ".env"
+    path.write_text("T32SIM_ADMIN_PASSWORD=planted-by-mallory\n")
+    path.chmod(0o600)
+    me = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: me + 1)       # as if the file were someone else's
+    with pytest.raises(ValueError, match=rf"\.env: owned by uid {me}, not by you \(uid {me + 1}\)"):
+        read_env_file(path)
+    monkeypatch.setattr(os, "getuid", lambda: me)
+    for mode in (0o620, 0o602, 0o666):
+        path.chmod(mode)
+        with pytest.raises(ValueError, match=rf"writable by other users \(mode {mode:04o}\)"):
+            read_env_file(path)
+    path.chmod(0o600)
+    assert read_env_file(path) == {"T32SIM_ADMIN_PASSWORD": "planted-by-mallory"}
+
+
+def test_a_refused_env_file_stops_the_monitor(tmp_path, monkeypatch, capsys):
+    path = tmp_path / ".env"
+    path.write_text("T32SIM_ADMIN_PASSWORD=planted-by-mallory\n")
+    path.chmod(0o666)
+    assert run(cmd_monitor, "monitor", "--db", str(tmp_path / "m.db"), "--env-file", str(path))[0] == 2
+    assert "refusing settings someone else could have planted" in capsys.readouterr().err

@@ -1,14 +1,20 @@
-// t32sim monitor dashboard: polls the JSON API, draws the latency chart as inline SVG,
+// t32sim monitor dashboard: polls the JSON API, draws the latency chart as inline SVG (one dot
+// per check, coloured by the version it asked, failed checks ringed red, failovers marked),
 // and sends actions as same-origin JSON POSTs. Text is always set with textContent.
 "use strict";
 (function () {
   const root = document.body.dataset.root || "";
   const isAdmin = document.body.dataset.role === "admin";
   const SVG = "http://www.w3.org/2000/svg";
+  const VERSIONED = ["v1", "v2", "v3"];
   let pollMs = 1000;
   let stopped = false;
+  let polls = 0;
+  let last = { status: null, health: [] };
+  let sliderFor = null;          // the target whose server value the slider shows
 
   const $ = (id) => document.getElementById(id);
+  const versionClass = (v) => (VERSIONED.includes(v) ? v : "other");
 
   async function getJSON(path) {
     const response = await fetch(root + path, { credentials: "same-origin", cache: "no-store" });
@@ -41,7 +47,8 @@
     body.replaceWith(fresh);
   }
 
-  function shortTime(iso) { return iso ? iso.replace("T", " ").replace("+00:00", "") : ""; }
+  const shortTime = (iso) => (iso ? iso.replace("T", " ").replace("+00:00", "") : "");
+  const clock = (iso) => (iso ? iso.slice(11, 19) : "");
 
   function svg(tag, attrs, parent) {
     const el = document.createElementNS(SVG, tag);
@@ -50,40 +57,113 @@
     return el;
   }
 
-  function drawChart(rows) {
-    const points = rows.slice().reverse();            // oldest first
-    const W = 600, H = 180, L = 44, R = 8, T = 10, B = 22;
-    const chart = svg("svg", { viewBox: "0 0 " + W + " " + H, preserveAspectRatio: "none" });
-    const maxLatency = Math.max(50, ...points.map((p) => p.latency_ms));
-    const top = Math.ceil(maxLatency / 50) * 50;
+  // -- the chart ---------------------------------------------------------------------------
+  function drawChart(rows, status) {
+    const box = $("chart");
+    const W = Math.max(300, box.clientWidth), H = Math.max(160, box.clientHeight);
+    const font = parseFloat(getComputedStyle(document.body).fontSize) * 0.75;
+    const L = font * 4.2, R = font * 0.8, T = font * 1.6, B = font * 1.8;
+    const points = rows.slice().reverse();                    // oldest first
+    const timeoutMs = status ? status.timeout * 1000 : 1000;
+    const maxLatency = Math.max(timeoutMs * 1.1, ...points.map((p) => p.latency_ms));
+    const step = maxLatency > 2000 ? 1000 : maxLatency > 500 ? 250 : 100;
+    const top = Math.ceil(maxLatency / step) * step;
+    const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H,
+                               "font-size": font.toFixed(1) });
     const x = (i) => L + (points.length <= 1 ? 0 : (i * (W - L - R)) / (points.length - 1));
-    const y = (v) => T + (H - T - B) * (1 - v / top);
+    const y = (v) => T + (H - T - B) * (1 - Math.min(v, top) / top);
     for (const v of [0, top / 2, top]) {
       svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "axis" }, chart);
-      svg("text", { x: 4, y: y(v) + 3 }, chart).textContent = v + " ms";
+      svg("text", { x: L - font * 0.4, y: y(v) + font * 0.35, "text-anchor": "end" }, chart)
+        .textContent = v + " ms";
     }
+    svg("line", { x1: L, x2: W - R, y1: y(timeoutMs), y2: y(timeoutMs), class: "timeout" }, chart);
     if (points.length) {
-      svg("polyline", { class: "line",
-        points: points.map((p, i) => x(i).toFixed(1) + "," + y(p.latency_ms).toFixed(1)).join(" ") }, chart);
+      svg("polyline", { class: "line", points: points.map((p, i) =>
+        x(i).toFixed(1) + "," + y(p.latency_ms).toFixed(1)).join(" ") }, chart);
+      const radius = Math.max(3, Math.min(font * 0.42, (W - L - R) / points.length / 2.2));
       points.forEach((p, i) => {
-        const dot = svg("circle", { cx: x(i), cy: y(p.latency_ms), r: p.ok ? 2 : 3.5,
-                                    class: p.ok ? "ok" : "bad" }, chart);
-        svg("title", {}, dot).textContent = shortTime(p.time) + " " + p.target + " " +
+        const dot = svg("circle", { cx: x(i), cy: y(p.latency_ms), r: radius,
+                                    class: "check " + versionClass(p.target) }, chart);
+        svg("title", {}, dot).textContent = shortTime(p.time) + " " + p.target + ": " +
           (p.ok ? "ok" : p.error) + " (" + p.latency_ms + " ms)";
+        if (!p.ok) svg("circle", { cx: x(i), cy: y(p.latency_ms), r: radius + 3, class: "fail" }, chart);
       });
-      svg("text", { x: L, y: H - 6 }, chart).textContent = shortTime(points[0].time);
-      svg("text", { x: W - R - 120, y: H - 6 }, chart).textContent = shortTime(points[points.length - 1].time);
+      const first = points[0].time, lastTime = points[points.length - 1].time;
+      for (const s of (status ? status.switches : [])) {
+        if (s.time < first || s.time > lastTime) continue;
+        let i = points.findIndex((p) => p.time >= s.time);
+        if (i < 0) i = points.length - 1;
+        const at = i > 0 ? (x(i - 1) + x(i)) / 2 : x(i);
+        svg("line", { x1: at, x2: at, y1: T - font * 0.2, y2: H - B, class: "switch" }, chart);
+        svg("text", { x: at, y: T - font * 0.45, "text-anchor": "middle", class: "switch-label" },
+            chart).textContent = s.from + " → " + s.to;
+      }
+      svg("text", { x: L, y: H - font * 0.4 }, chart).textContent = clock(first);
+      svg("text", { x: L + font * 0.4, y: y(timeoutMs) - font * 0.45, class: "timeout-label" },
+          chart).textContent = "timeout " + (timeoutMs / 1000) + " s";   // drawn over the dots
+      svg("text", { x: W - R, y: H - font * 0.4, "text-anchor": "end" }, chart).textContent = clock(lastTime);
     }
-    $("chart").replaceChildren(chart);
+    box.replaceChildren(chart);
+  }
+
+  function drawLegend(status) {
+    const legend = $("legend");
+    if (legend.childElementCount || !status) return;
+    for (const v of status.versions) {
+      const item = document.createElement("span");
+      const dot = document.createElement("i");
+      dot.className = "swatch " + versionClass(v);
+      item.append(dot, v);
+      legend.appendChild(item);
+    }
+    const fail = document.createElement("span");
+    const ring = document.createElement("i");
+    ring.className = "swatch fail";
+    fail.append(ring, "failed check");
+    legend.appendChild(fail);
+  }
+
+  // -- the cards, the reason line, the controls ---------------------------------------------
+  function describe(v, s) {
+    const chaos = s.chaos[v] || {};
+    const proc = s.processes[v];
+    const parts = [v + ": CPU " + (chaos.cpu_load ?? 0) + " %", chaos.is_corrupted ? "data CORRUPTED" : "data ok"];
+    if (proc) parts.push("process " + proc.state + (proc.restart_in != null ? " (starts in " + proc.restart_in.toFixed(0) + " s)" : ""));
+    return parts.join(" · ");
+  }
+
+  function renderReason(s) {
+    const reason = $("reason");
+    const note = s.notes[0];
+    const noteAge = note ? (Date.now() - Date.parse(note.time)) / 1000 : Infinity;
+    if (s.last_check && !s.last_check.ok) {
+      reason.textContent = s.last_check.target + ": " + s.last_check.error;
+      reason.className = "reason bad";
+    } else if (note && noteAge < 60) {
+      reason.textContent = note.text;
+      reason.className = "reason note";
+    } else {
+      reason.textContent = s.last_reason || "";
+      reason.className = "reason ok";
+    }
   }
 
   function renderStatus(s) {
     $("active").textContent = s.active;
+    $("active").className = "big " + versionClass(s.active);
     $("status").textContent = s.status;
     $("status").className = "big pill " + s.status;
-    $("failures").textContent = s.failures_in_window + " / " + s.policy.threshold;
+    const p = s.policy;
+    $("failures").textContent = s.failures_in_window + " / " + p.threshold;
+    $("failures").className = "big" + (s.failures_in_window >= p.threshold ? " hot" : s.failures_in_window ? " warm" : "");
+    $("failures-bar").style.width = Math.min(100, (100 * s.failures_in_window) / p.threshold) + "%";
+    $("failures-bar").className = s.failures_in_window >= p.threshold ? "full" : "";
     $("cooldown").textContent = s.cooldown_remaining > 0 ? s.cooldown_remaining.toFixed(1) + " s" : "none";
-    $("reason").textContent = s.last_reason || "";
+    $("cooldown").className = "big" + (s.cooldown_remaining > 0 ? " warm" : "");
+    $("rule").textContent = "check every " + s.interval + " s · timeout " + s.timeout + " s · failover after " +
+      p.threshold + " failures within " + p.window + " s · cooldown " + p.cooldown + " s";
+    renderReason(s);
     pollMs = Math.max(1000, s.interval * 1000);
     const select = $("target");
     if (select.options.length === 1) {
@@ -93,26 +173,63 @@
         select.appendChild(option);
       }
     }
-    const rows = s.versions.map((v) => Object.assign({ version: v, url: s.targets[v] },
-                                                     s.processes[v] || { state: s.spawned ? "" : "not spawned" }));
-    fillTable("processes", rows, [["version"], ["url"], ["pid"], ["state"], ["restarts"]]);
+    const target = select.value || s.active;
+    $("target-state").textContent = describe(target, s);
+    if (sliderFor !== target) {                  // show the server's value, once per target
+      sliderFor = target;
+      setSlider((s.chaos[target] || {}).cpu_load || 0);
+    }
+    const rows = s.versions.map((v) => {
+      const chaos = s.chaos[v] || {};
+      const proc = s.processes[v] || { state: s.spawned ? "" : "not spawned" };
+      return { version: v, url: s.targets[v], cpu: (chaos.cpu_load ?? 0) + " %",
+               data: chaos.is_corrupted ? "CORRUPTED" : "ok",
+               state: proc.state + (proc.restart_in != null ? " (starts in " + proc.restart_in.toFixed(0) + " s)" : ""),
+               pid: proc.pid, restarts: proc.restarts };
+    });
+    fillTable("services", rows, [["version"], ["url"], ["cpu"], ["data", (r) => (r.data === "ok" ? "ok" : "bad")],
+                                 ["state", (r) => (r.state.startsWith("running") ? "" : "warn")], ["pid"], ["restarts"]]);
+    const notes = $("notes");
+    const fresh = document.createElement("ol");
+    fresh.id = "notes"; fresh.className = "notes";
+    for (const note of s.notes.slice(0, 8)) {
+      const li = document.createElement("li");
+      li.className = note.kind;
+      const when = document.createElement("span");
+      when.className = "when";
+      when.textContent = clock(note.time) + (note.who !== "monitor" ? " " + note.who : "");
+      li.append(when, note.text);
+      fresh.appendChild(li);
+    }
+    notes.replaceWith(fresh);
+  }
+
+  function setSlider(value) {
+    $("level").value = String(value);
+    $("level-out").textContent = value + " %";
   }
 
   async function refresh() {
     try {
+      const wantVerify = polls % 10 === 0;
+      polls += 1;
       const [status, health, audit, verify] = await Promise.all([
-        getJSON("/api/status"), getJSON("/api/health?limit=60"),
-        getJSON("/api/audit?limit=25"), getJSON("/api/audit/verify")]);
+        getJSON("/api/status"), getJSON("/api/health?limit=60"), getJSON("/api/audit?limit=25"),
+        wantVerify ? getJSON("/api/audit/verify") : Promise.resolve(null)]);
+      last = { status, health: health.rows };
       renderStatus(status);
-      drawChart(health.rows);
+      drawLegend(status);
+      drawChart(health.rows, status);
       fillTable("health", health.rows.slice(0, 20), [
         [(r) => shortTime(r.time)], ["target"], [(r) => (r.ok ? "ok" : "FAIL"), (r) => (r.ok ? "ok" : "bad")],
         ["status_code"], ["latency_ms"], ["decision"], ["error", "detail"]]);
       fillTable("audit", audit.rows, [
         ["id"], [(r) => shortTime(r.time)], ["who"], ["source"], ["action"], ["target"],
         ["result", (r) => (r.result === "ok" ? "ok" : "bad")], ["detail", "detail"]]);
-      $("verify").textContent = verify.ok ? "chain intact (" + verify.rows + " rows)" : "CHAIN BROKEN: " + verify.reason;
-      $("verify").className = verify.ok ? "ok" : "bad";
+      if (verify) {
+        $("verify").textContent = verify.ok ? "chain intact (" + verify.rows + " rows)" : "CHAIN BROKEN: " + verify.reason;
+        $("verify").className = verify.ok ? "ok" : "bad";
+      }
     } catch (err) {
       showMessage(err.message, false);
     }
@@ -129,19 +246,25 @@
     const target = $("target").value;
     if (action.startsWith("chaos/") && target) body.target = target;
     if (action === "chaos/cpu") body.level = Number($("level").value);
+    if (action === "chaos/crash") body.down_for = Number($("down-for").value);
     if (action === "failover" && target) body.to = target;
     const response = await fetch(root + "/api/" + action, {
       method: "POST", credentials: "same-origin", cache: "no-store",
       headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
     let data = {};
     try { data = await response.json(); } catch (e) { /* empty body */ }
-    if (response.ok) showMessage(action + ": done" + (data.target ? " on " + data.target : "") +
-                                 (data.active ? " (active " + data.active + ")" : ""), true);
-    else showMessage(action + ": " + (data.detail || ("HTTP " + response.status)), false);
+    if (response.ok) {
+      const said = data.message || (action === "failover" ? "Switched from " + data.from + " to " + data.active + "."
+        : action === "reset" ? "Every service reset; " + data.active + " is active again." : action + ": done.");
+      showMessage(said, true);
+    } else {
+      showMessage(action + ": " + (data.detail || ("HTTP " + response.status)), false);
+    }
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    $("level").addEventListener("input", () => { $("level-out").textContent = $("level").value; });
+    $("level").addEventListener("input", () => { $("level-out").textContent = $("level").value + " %"; });
+    $("target").addEventListener("change", () => { sliderFor = null; if (last.status) renderStatus(last.status); });
     for (const button of document.querySelectorAll("button[data-action]")) {
       button.addEventListener("click", () => {
         if (!isAdmin) return;
@@ -150,6 +273,7 @@
           .finally(() => { button.disabled = false; });
       });
     }
+    window.addEventListener("resize", () => { if (last.status) drawChart(last.health, last.status); });
     refresh();
   });
 })();

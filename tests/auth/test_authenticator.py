@@ -1,4 +1,4 @@
-"""Passwords, users, Basic auth, lockout, roles and API keys (t32sim/auth.py)."""
+"""Passwords, users, Basic auth, lockout, roles and API keys (t32sim/auth/)."""
 from __future__ import annotations
 
 import base64
@@ -8,6 +8,7 @@ import stat
 import pytest
 
 from t32sim.audit import AuditLog
+from tests.support import run_together
 from t32sim.auth import (
     ApiKeyring, AuthError, Authenticator, LockoutTracker, Principal, Role, UserStore,
     bootstrap_admin, check_api_key, default_users_path, generate_api_key, hash_password,
@@ -165,20 +166,20 @@ def test_five_failures_lock_one_user_for_60_seconds(world):
         auth.authenticate(basic("admin", "admin-password"), source="10.0.0.9")
     assert (caught.value.status, caught.value.error, caught.value.retry_after) == (429, "locked", 60)
     # another user is not locked out
-    assert auth.authenticate(basic("viewer", "viewer-password")).name == "viewer"
+    assert auth.authenticate(basic("viewer", "viewer-password"), source="10.0.0.9").name == "viewer"
     clock.now += 59
     with pytest.raises(AuthError) as caught:
-        auth.authenticate(basic("admin", "admin-password"))
+        auth.authenticate(basic("admin", "admin-password"), source="10.0.0.9")
     assert (caught.value.status, caught.value.retry_after) == (429, 1)
     clock.now += 1
-    assert auth.authenticate(basic("admin", "admin-password")).role is Role.ADMIN
+    assert auth.authenticate(basic("admin", "admin-password"), source="10.0.0.9").role is Role.ADMIN
     trail = [(who, action, result) for who, action, result, _, _ in audit_trail(audit)]
     assert trail == [("admin", "auth.login", "denied")] * 5 + [
         ("admin", "auth.lockout", "locked"),
         ("admin", "auth.login", "locked"),
         ("admin", "auth.login", "locked"),
     ]
-    assert audit_trail(audit)[5][3] == "5 failed logins: locked for 60 s"
+    assert audit_trail(audit)[5][3] == "5 failed logins: locked for 60 s from 10.0.0.9"
     assert audit.verify().ok
 
 
@@ -249,3 +250,158 @@ def test_api_key_from_env_and_audited_failure(world):
     assert caught.value.status == 401
     assert audit_trail(audit) == [("-", "auth.api_key", "denied", "invalid X-API-Key", "1.2.3.4")]
     assert ApiKeyring.from_env({"X_API_KEY": "original-name-key-1"}).check("original-name-key-1")
+
+
+# -- found by attacking the monitor ----------------------------------------------------
+def attempt(auth, user, password, source="10.0.0.9", session=None):
+    try:
+        return auth.authenticate(basic(user, password), source=source, session=session).name
+    except AuthError as error:
+        return error.status
+
+
+def test_a_stranger_cannot_lock_the_admin_out_from_another_address(world):
+    auth, _, _ = world
+    assert [attempt(auth, "admin", "guess", source="10.0.0.66") for _ in range(6)] == [401] * 5 + [429]
+    assert attempt(auth, "admin", "admin-password", source="10.0.0.66") == 429
+    assert attempt(auth, "admin", "admin-password", source="127.0.0.1") == "admin"
+
+
+def test_an_open_dashboard_session_is_exempt_and_does_not_unlock_the_attacker(world):
+    auth, _, _ = world
+    session = auth.sessions.open("admin")
+    for _ in range(5):
+        attempt(auth, "admin", "guess", source="127.0.0.1")
+    assert attempt(auth, "admin", "admin-password", source="127.0.0.1") == 429        # no session
+    assert attempt(auth, "admin", "admin-password", source="127.0.0.1", session=session) == "admin"
+    assert attempt(auth, "admin", "admin-password", source="127.0.0.1", session=session) == "admin"
+    assert attempt(auth, "admin", "guess-6", source="127.0.0.1") == 429                 # still locked
+    other = auth.sessions.open("viewer")                       # a session of another user: no
+    assert attempt(auth, "admin", "admin-password", source="127.0.0.1", session=other) == 429
+    assert attempt(auth, "admin", "admin-password", source="127.0.0.1", session="forged") == 429
+
+
+def test_repeated_locks_back_off_and_a_success_forgets_them(world):
+    auth, audit, clock = world
+
+    def lock():
+        for _ in range(5):
+            attempt(auth, "admin", "guess")
+        with pytest.raises(AuthError) as caught:
+            auth.authenticate(basic("admin", "admin-password"), source="10.0.0.9")
+        return caught.value.retry_after
+
+    waits = []
+    for _ in range(6):
+        waits.append(lock())
+        clock.now += waits[-1]
+    assert waits == [60, 120, 240, 480, 900, 900]
+    assert attempt(auth, "admin", "admin-password") == "admin"          # forgets the strikes
+    assert lock() == 60
+    details = [d for _, a, _, d, _ in audit_trail(audit) if a == "auth.lockout"]
+    assert details[:3] == ["5 failed logins: locked for 60 s from 10.0.0.9",
+                           "5 failed logins: locked for 120 s from 10.0.0.9",
+                           "5 failed logins: locked for 240 s from 10.0.0.9"]
+
+
+def test_failures_expire_after_five_minutes(world):
+    auth, _, clock = world
+    for _ in range(4):
+        attempt(auth, "admin", "guess")
+    clock.now += 300
+    assert [attempt(auth, "admin", "guess") for _ in range(4)] == [401] * 4
+    clock.now += 299
+    assert attempt(auth, "admin", "guess") == 401                     # the 5th within 5 min
+    assert attempt(auth, "admin", "admin-password") == 429
+
+
+def test_a_success_from_the_cache_resets_the_failures(world):
+    auth, _, _ = world
+    results = []
+    for _ in range(6):                                  # wrong, right, wrong, right ...
+        results += [attempt(auth, "admin", "guess"), attempt(auth, "admin", "admin-password")]
+    assert results == [401, "admin"] * 6
+
+
+def test_100_concurrent_logins_check_at_most_five_passwords(world):
+    auth, audit, _ = world
+    checked = []
+    real_verify = auth.hash_gate.verify
+
+    def counting_verify(password, encoded):
+        checked.append(password)
+        return real_verify(password, encoded)
+    auth.hash_gate.verify = counting_verify
+    results = []
+
+    def login(n):
+        password = "admin-password" if n == 99 else f"guess-{n}"
+        results.append((n, attempt(auth, "admin", password)))
+    assert run_together(login, 100, timeout=120) == []
+    assert len(checked) <= 5
+    assert sum(1 for _, r in results if r == 401) == len([p for p in checked if p != "admin-password"])
+    statuses = {r for _, r in results}
+    assert statuses <= {401, 429, "admin"} and 429 in statuses
+    denied = [r for r in audit_trail(audit) if r[2] == "denied"]
+    assert len(denied) == len([p for p in checked if p != "admin-password"]) <= 5
+
+
+def test_identical_concurrent_logins_share_one_hash(world):
+    auth, _, _ = world
+    checked = []
+    real_verify = auth.hash_gate.verify
+    auth.hash_gate.verify = lambda p, e: checked.append(p) or real_verify(p, e)
+    names = []
+    assert run_together(lambda n: names.append(attempt(auth, "admin", "admin-password")), 20) == []
+    assert names == ["admin"] * 20 and len(checked) == 1
+
+
+def test_hashing_is_bounded_under_a_flood_of_unknown_names(world):
+    auth, _, _ = world
+    results = []
+    assert run_together(lambda n: results.append(attempt(auth, f"nobody-{n}", "x" * 12)), 40,
+                        timeout=120) == []
+    assert results == [401] * 40
+    assert auth.hash_gate.peak <= auth.hash_gate.limit == 2
+
+
+def test_the_quick_path_needs_no_hash_and_no_audit(world):
+    auth, audit, _ = world
+    assert auth.quick(basic("admin", "admin-password")) is None        # not verified yet
+    auth.authenticate(basic("admin", "admin-password"))
+    assert auth.quick(basic("admin", "admin-password")) == Principal("admin", Role.ADMIN, "basic")
+    assert auth.quick(basic("admin", "other")) is None
+    assert auth.quick("Basic !!!") is None and auth.quick(None) is None
+    for _ in range(5):
+        attempt(auth, "admin", "guess", source="10.0.0.9")
+    assert auth.quick(basic("admin", "admin-password"), source="10.0.0.9") is None     # locked
+    assert auth.quick(basic("admin", "admin-password"), source="10.0.0.9",
+                      session=auth.sessions.open("admin")) is not None
+    assert [a for _, a, _, _, _ in audit_trail(audit)].count("auth.login") == 5
+
+
+def test_unauthenticated_noise_is_a_bounded_number_of_audit_rows(world):
+    auth, audit, clock = world
+    for n in range(500):
+        attempt(auth, f"nobody-{n}", "wrong-password", source="10.0.0.9") if n % 50 == 0 else None
+        try:
+            auth.authenticate("Basic !!!", source="10.0.0.9")
+        except AuthError:
+            pass
+    assert audit.count() == 10                 # the budget of one source and result a minute
+    clock.now += 60
+    auth.noise.flush()
+    rows = audit_trail(audit)
+    assert len(rows) == 11
+    assert rows[10][3] == ("500 more auth.login (denied) from 10.0.0.9 in 60 s, not recorded one "
+                           "by one; names: -, nobody-50, nobody-100")
+    assert audit.verify().ok
+
+
+def test_cached_credentials_are_no_way_around_a_lock(world):
+    auth, _, _ = world
+    assert attempt(auth, "admin", "admin-password") == "admin"          # now in the cache
+    for _ in range(5):
+        attempt(auth, "admin", "guess")
+    assert attempt(auth, "admin", "admin-password") == 429    # else: a free oracle while locked
+    assert auth.quick(basic("admin", "admin-password"), source="10.0.0.9") is None
