@@ -92,7 +92,13 @@ def megabyte_yaml() -> str:
     return f"{head}  env:\n{env}"
 
 
+BACKSTOP_SECONDS = 10.0
+
+
 def refused_within(seconds: float, source: Any) -> list[tuple[str, str]]:
+    """The SpecError's errors. The refusal message proves the guard fired; the time bound is
+    a generous backstop (an unguarded alias bomb runs for minutes and gigabytes), not a
+    benchmark: it must hold on a loaded CI machine."""
     started = time.perf_counter()
     with pytest.raises(SpecError) as caught:
         load_spec(source)
@@ -100,32 +106,32 @@ def refused_within(seconds: float, source: Any) -> list[tuple[str, str]]:
     return caught.value.errors
 
 
-def test_a_one_megabyte_document_is_refused_before_parsing_in_under_a_second():
+def test_a_one_megabyte_document_is_refused_before_parsing_at_once():
     text = megabyte_yaml()
     assert len(text.encode()) > 1_000_000
-    assert refused_within(1.0, text) == [
+    assert refused_within(BACKSTOP_SECONDS, text) == [
         ("", f"expected a document of at most 65536 bytes (64 KiB), got {len(text)} bytes")]
 
 
-def test_a_billion_laughs_document_is_refused_in_under_a_second():
+def test_a_billion_laughs_document_is_refused_at_once():
     text = billion_laughs()
     assert len(text) < 1000
-    assert refused_within(1.0, text) == [
+    assert refused_within(BACKSTOP_SECONDS, text) == [
         ("", "refused YAML with more than 10000 nodes once aliases are expanded (an alias "
              "bomb?), at line 5, column 10")]
 
 
-def test_billion_laughs_in_a_file_is_refused_in_under_a_second(tmp_path):
+def test_billion_laughs_in_a_file_is_refused_at_once(tmp_path):
     path = tmp_path / "lol.yaml"
     path.write_text(billion_laughs(20))
-    [(_, message)] = refused_within(1.0, path)
+    [(_, message)] = refused_within(BACKSTOP_SECONDS, path)
     assert message.startswith("refused YAML with more than 10000 nodes")
 
 
-def test_a_wide_document_just_under_64_kib_is_refused_in_under_a_second():
+def test_a_wide_document_just_under_64_kib_is_refused_at_once():
     text = "[" + "1," * 32_000 + "1]"
     assert len(text) < 65536
-    [(_, message)] = refused_within(1.0, text)
+    [(_, message)] = refused_within(BACKSTOP_SECONDS, text)
     assert message.startswith("refused YAML with more than 10000 nodes")
 
 
