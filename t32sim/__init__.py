@@ -7,9 +7,9 @@
     c.service("api").status
 """
 from t32sim.engine import (Cluster, Command, CommandError, Event, Level, Phase, Pod, PodPhase,
-                           Reason, ServiceStatus, ServiceView, replay)
+                           PodStatus, Reason, ServiceStatus, ServiceView, replay)
 from t32sim.spec import ServiceSpec, SpecError, load_spec
 
 __all__ = ["Cluster", "Command", "CommandError", "Event", "Level", "Phase", "Pod", "PodPhase",
-           "Reason", "ServiceStatus", "ServiceView", "replay", "ServiceSpec", "SpecError",
+           "PodStatus", "Reason", "ServiceStatus", "ServiceView", "replay", "ServiceSpec", "SpecError",
            "load_spec"]

@@ -126,7 +126,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def format_pods(pods: list[Pod], now: float) -> str:
     """A ``kubectl get pods``-like table."""
     header = ("NAME", "READY", "STATUS", "RESTARTS", "AGE", "REVISION", "VERSION")
-    rows = [header] + [(p.name, "1/1" if p.ready else "0/1", p.phase.value, str(p.restarts),
+    rows = [header] + [(p.name, "1/1" if p.ready else "0/1", p.status.value, str(p.restarts),
                         f"{now - p.created_at:g}s", str(p.revision), p.version) for p in pods]
     if len(rows) == 1:
         return "No pods."

@@ -436,8 +436,8 @@ def _store_scale_event(state: HPAState, autoscale: Autoscale, before: int, after
 def pod_sample(pod: Pod, cpu_milli: dict[str, int], request_milli: int = 1000) -> PodSample:
     """What the metrics pipeline reports for ``pod``: no sample while its container is not
     running, else its CPU (0 for a Running pod that gets no traffic), and its CPU request."""
-    pending = pod.phase.k8s_phase == "Pending"
-    running = pod.phase is PodPhase.RUNNING
+    pending = pod.phase is PodPhase.PENDING
+    running = pod.container_running
     transition = pod.ready_changed_at if pod.ready_changed_at is not None else pod.created_at
     return PodSample(pod.name, pending, pod.terminating, pod.ready, pod.created_at, transition,
                      cpu_milli.get(pod.name, 0) if running else None, request_milli)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from t32sim.engine.events import Reason
-from t32sim.engine.store import Pod, ReplicaSet, ServiceState
+from t32sim.engine.store import Pod, PodPhase, ReplicaSet, ServiceState
 
 if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
@@ -51,7 +51,7 @@ def deletion_key(pod: Pod):
     """Sort key: pods that sort first are deleted first (Kubernetes' ActivePods ranking)."""
     return (
         pod.scheduled,                                   # not yet scheduled first
-        pod.phase.k8s_phase == "Running",                # Pending before Running
+        pod.phase is PodPhase.RUNNING,                   # Pending before Running
         pod.ready,                                       # not ready before ready
         -(pod.ready_since or 0.0) if pod.ready else 0.0,  # ready for less time first
         -pod.restarts,                                   # more restarts first
@@ -83,8 +83,8 @@ def why_deleted(pod: Pod, others: list[Pod]) -> str:
     """A short reason a student can check against the ranking."""
     if not pod.scheduled:
         return "not scheduled yet"
-    if pod.phase.k8s_phase != "Running":
-        return f"still {pod.phase.value}"
+    if pod.phase is not PodPhase.RUNNING:
+        return f"still {pod.status.value}"
     if not pod.ready:
         return "not ready"
     if any(o.ready and (o.ready_since or 0) < (pod.ready_since or 0) for o in others):

@@ -2,7 +2,8 @@
 
 ``local://demo@v1`` .. ``@v3`` are healthy versions; the others exist to show what goes
 wrong: a container that crashes, one that never becomes ready, one that answers with
-errors, one that is slow. Any other ``local://`` image does not exist and fails to pull.
+errors, one that is slow, one that ignores SIGTERM (so only the end of the grace period
+stops it). Any other ``local://`` image does not exist and fails to pull.
 An image from a registry (``nginx:1.14.2``, ``registry.k8s.io/hpa-example``) runs as a
 generic healthy web app, so manifests from the Kubernetes docs run unchanged.
 """
@@ -24,6 +25,8 @@ class ImageProfile:
     capacity_rps: float = 100  # requests per second one pod serves at 100 % CPU
     crash_after: float | None = None   # the process exits this long after it starts
     never_ready: bool = False  # the readiness endpoint never answers OK
+    shutdown_seconds: float = 1.0      # from SIGTERM until the process has exited (code 0)
+    ignores_sigterm: bool = False      # only the SIGKILL at the end of the grace period stops it
 
     def describe(self) -> str:
         faults = []
@@ -33,6 +36,8 @@ class ImageProfile:
             faults.append("never passes readiness")
         if self.error_rate:
             faults.append(f"{self.error_rate:.0%} of requests fail")
+        if self.ignores_sigterm:
+            faults.append("ignores SIGTERM")
         health = "; ".join(faults) or "healthy"
         return (f"{self.image}: pull {self.pull_seconds:g} s, start {self.startup_seconds:g} s, "
                 f"{self.latency * 1000:g} ms, {self.capacity_rps:g} rps/pod, {health}")
@@ -49,7 +54,10 @@ CATALOG: dict[str, ImageProfile] = {p.image: p for p in [
     _demo("crash", pull_seconds=2, startup_seconds=1, latency=0.020, crash_after=1),
     _demo("never-ready", pull_seconds=2, startup_seconds=2, latency=0.020, never_ready=True),
     _demo("flaky", pull_seconds=2, startup_seconds=2, latency=0.020, error_rate=0.30),
-    _demo("slow", pull_seconds=2, startup_seconds=8, latency=0.400, capacity_rps=40),
+    _demo("slow", pull_seconds=2, startup_seconds=8, latency=0.400, capacity_rps=40,
+          shutdown_seconds=3),
+    _demo("ignores-sigterm", pull_seconds=2, startup_seconds=2, latency=0.020, capacity_rps=100,
+          ignores_sigterm=True),
 ]}
 
 

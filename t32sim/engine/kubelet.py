@@ -1,9 +1,13 @@
 """The kubelet: one simpy process per pod runs it from Pending to gone.
 
-Pending -> ContainerCreating (pull) -> Running (probes decide ``ready``) -> Terminating.
-A container that exits or fails its liveness/startup probe is restarted (restartPolicy
-Always) after a CrashLoopBackOff delay. The process sleeps until the next moment that
-changes something, and is woken early when the world changes (chaos, deletion).
+Phase Pending (waiting: ContainerCreating while pulling) -> Running (probes decide
+``ready``). A container that exits or fails its liveness/startup probe is restarted
+(restartPolicy Always) after a CrashLoopBackOff delay (phase Running, waiting
+CrashLoopBackOff). Deletion sends SIGTERM: the pod is gone when its container exits
+(the image's ``shutdown_seconds``, about 1 s) or, for an image that ignores SIGTERM, when
+``terminationGracePeriodSeconds`` ends with a SIGKILL; its last phase is Succeeded or
+Failed. The process sleeps until the next moment that changes something, and is woken
+early when the world changes (chaos, deletion).
 """
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ import simpy
 from t32sim.engine.events import Level, Reason
 from t32sim.engine.images import ImageProfile, resolve
 from t32sim.engine.probes import INF, ProbeTrack
-from t32sim.engine.store import Pod, PodPhase
+from t32sim.enums import StrEnum
+from t32sim.engine.store import Pod, PodPhase, WaitingReason
 from t32sim.spec import ServiceSpec
 
 if TYPE_CHECKING:
@@ -39,10 +44,25 @@ def image_pull_backoff(failures: int) -> float:
     return min(BACKOFF_BASE_SECONDS * 2 ** (max(failures, 1) - 1), BACKOFF_CAP_SECONDS)
 
 
-class ExitReason:
+class ExitReason(StrEnum):
+    """Why a container stopped running."""
     CRASHED = "crashed"
     LIVENESS = "liveness"
     STARTUP = "startup"
+
+
+def shutdown_after_sigterm(image: ImageProfile | None, running: bool,
+                           grace_seconds: float) -> tuple[float, bool]:
+    """How long after SIGTERM the pod is gone, and whether it had to be killed.
+
+    ``terminationGracePeriodSeconds`` is an upper bound: a running container exits after its
+    image's ``shutdown_seconds``; one that ignores SIGTERM (or needs longer) gets SIGKILL at
+    the end of the grace period. A pod with no running container has nothing to stop."""
+    if not running or image is None:
+        return 0.0, False
+    if image.ignores_sigterm or image.shutdown_seconds > grace_seconds:
+        return grace_seconds, True
+    return image.shutdown_seconds, False
 
 
 class Kubelet:
@@ -52,10 +72,12 @@ class Kubelet:
         self.cluster = cluster
         self.env = cluster.env
         self._processes: dict[str, simpy.Process] = {}
+        self._images: dict[str, ImageProfile | None] = {}
 
     # -- what controllers call -------------------------------------------------------
 
     def start(self, pod: Pod, spec: ServiceSpec) -> None:
+        self._images[pod.name] = resolve(spec.image)
         self._processes[pod.name] = self.env.process(self._pod(pod, spec))
 
     def wake(self, pod: Pod) -> None:
@@ -65,29 +87,40 @@ class Kubelet:
             process.interrupt("wake")
 
     def delete(self, pod: Pod, grace_seconds: float) -> None:
-        """Start graceful termination: out of the endpoints now, gone after the grace period."""
+        """Start graceful termination: out of the endpoints now, SIGTERM to its container,
+        gone when it exits (or is killed at the end of the grace period)."""
         if pod.terminating:
             return
-        pod.deleted_at = self.env.now
-        pod.phase = PodPhase.TERMINATING
+        running = pod.container_running
+        pod.deletion_timestamp = self.env.now
         self._set_ready(pod, False)
         self._changed(pod)
         self._emit(Reason.KILLING, pod, f"Stopping pod {pod.name} (grace period {grace_seconds:g} s)",
                    grace=grace_seconds)
         self.wake(pod)
-        self.env.process(self._terminate(pod, grace_seconds))
+        after, killed = shutdown_after_sigterm(self._images.get(pod.name), running, grace_seconds)
+        self.env.process(self._terminate(pod, after, killed, running))
 
     # -- the processes -----------------------------------------------------------------
 
-    def _terminate(self, pod: Pod, grace_seconds: float) -> Generator:
-        yield self.env.timeout(grace_seconds)
+    def _terminate(self, pod: Pod, after: float, killed: bool, running: bool) -> Generator:
+        yield self.env.timeout(after)
         self._processes.pop(pod.name, None)
+        self._images.pop(pod.name, None)
+        pod.phase = PodPhase.SUCCEEDED if running and not killed else PodPhase.FAILED
+        pod.waiting_reason = None
         self.cluster.store.remove_pod(pod)
-        self._emit(Reason.DELETED, pod, f"Pod {pod.name} is gone")
+        if not running:
+            how = "it had no running container to stop"
+        elif killed:
+            how = f"its container was killed (SIGKILL) when the {after:g} s grace period ended"
+        else:
+            how = f"its container exited {after:g} s after SIGTERM"
+        self._emit(Reason.DELETED, pod, f"Pod {pod.name} is gone: {how} (phase {pod.phase.value})")
 
     def _pod(self, pod: Pod, spec: ServiceSpec) -> Generator:
-        image = resolve(spec.image)
-        pod.phase = PodPhase.CONTAINER_CREATING
+        image = self._images.get(pod.name)
+        pod.waiting_reason = WaitingReason.CONTAINER_CREATING
         self._emit(Reason.SCHEDULED, pod, f"Assigned {pod.name} to the simulated node")
         self._changed(pod)
         self._emit(Reason.PULLING, pod, f"Pulling image {spec.image}")
@@ -110,7 +143,7 @@ class Kubelet:
             delay = crash_backoff(exits)
             exits += 1
             if delay > 0:
-                pod.phase = PodPhase.CRASH_LOOP_BACKOFF
+                pod.waiting_reason = WaitingReason.CRASH_LOOP_BACKOFF
                 self._emit(Reason.BACK_OFF, pod, f"Back-off {delay:g} s restarting failed container",
                            level=Level.WARNING, delay=delay)
                 self._changed(pod)
@@ -124,24 +157,24 @@ class Kubelet:
             if not (yield from self._wait_until(pod, self.env.now + PULL_ATTEMPT_SECONDS)):
                 return
             failures += 1
-            pod.phase = PodPhase.ERR_IMAGE_PULL
+            pod.waiting_reason = WaitingReason.ERR_IMAGE_PULL
             self._emit(Reason.ERR_IMAGE_PULL, pod, f"Failed to pull image {spec.image}: not found",
                        level=Level.WARNING)
             delay = image_pull_backoff(failures)
-            pod.phase = PodPhase.IMAGE_PULL_BACKOFF
+            pod.waiting_reason = WaitingReason.IMAGE_PULL_BACKOFF
             self._emit(Reason.IMAGE_PULL_BACKOFF, pod, f"Back-off {delay:g} s pulling image {spec.image}",
                        level=Level.WARNING, delay=delay)
             self._changed(pod)
             if not (yield from self._wait_until(pod, self.env.now + delay)):
                 return
-            pod.phase = PodPhase.CONTAINER_CREATING
+            pod.waiting_reason = WaitingReason.CONTAINER_CREATING
             self._emit(Reason.PULLING, pod, f"Pulling image {spec.image}")
             self._changed(pod)
 
     def _run_container(self, pod: Pod, spec: ServiceSpec, image: ImageProfile) -> Generator:
         """Run one container until it exits; return why (None: the pod is terminating)."""
         now = self.env.now
-        pod.phase, pod.started_at = PodPhase.RUNNING, now
+        pod.phase, pod.waiting_reason, pod.started_at = PodPhase.RUNNING, None, now
         verb = "Restarted" if pod.restarts else "Started"
         self._emit(Reason.STARTED, pod, f"{verb} container (image {spec.image})")
         self._changed(pod)

@@ -23,6 +23,7 @@ latencies) are kept incrementally, so a scrape costs what changed since the last
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
 
 __all__ = ["PREFIX", "LATENCY_BUCKETS", "Family", "ClusterCollector", "ClusterRegistry",
-           "cluster_registry", "exposition", "format_text", "go_float"]
+           "cluster_registry", "exposition", "format_text", "go_float", "KubePodSeries",
+           "kube_pod_rows"]
 
 PREFIX = "t32sim_"
 #: request latency buckets in simulated seconds (Prometheus' defaults)
@@ -60,6 +62,7 @@ class Family:
     help: str
     labels: tuple[str, ...]
     rows: list = field(default_factory=list)
+    text: str | None = None        # the rows' exposition lines, when already written
 
     def to_metric(self) -> Metric:
         """The same family as a ``prometheus_client`` object."""
@@ -109,6 +112,7 @@ class ClusterCollector(Collector):
         self._event_counts: dict[tuple[str, str, str], int] = {}
         self._requests_seen = 0
         self._latency: dict[tuple[str, str], _LatencyHistogram] = {}
+        self._kube_pods = KubePodSeries()
 
     def describe(self) -> Iterable[Metric]:
         return []      # names are fixed by the prefix; nothing to check against
@@ -167,12 +171,14 @@ class ClusterCollector(Collector):
             phases.extend(((name, phase.value), float(n)) for phase, n in counts.items())
             restarts.append(((name,), float(live_restarts + store.restarts_of_removed.get(name, 0))))
         return [
-            _gauge("pods", "Pods by phase (the STATUS column of kubectl get pods).",
+            _gauge("pods", "Pods by phase (Kubernetes' five; kubectl's STATUS words are "
+                   "waiting reasons and the deletion timestamp, see kube_pod_*).",
                    ("service", "phase"), phases),
             _counter("container_restarts", "Container restarts of the service's pods, "
                      "including pods that are gone.", ("service",), restarts),
             _counter("pod_container_restarts", "Container restarts of one live pod.",
                      ("service", "pod", "revision", "version"), per_pod),
+            *self._kube_pods.families(store.pods.values()),
         ]
 
     def _events(self) -> Family:
@@ -292,6 +298,84 @@ class ClusterCollector(Collector):
         ]
 
 
+#: the namespace of every simulated pod (one namespace, as a fresh cluster's ``default``)
+NAMESPACE = "default"
+_READY_CONDITIONS = ("true", "false", "unknown")
+
+
+_POD, _CONTAINER = ("namespace", "pod"), ("namespace", "pod", "container")
+#: kube-state-metrics' pod families: name, type, help, labels
+KUBE_POD_FAMILIES = (
+    ("kube_pod_status_phase", "gauge", "The pods current phase.", _POD + ("phase",)),
+    ("kube_pod_status_ready", "gauge", "Describes whether the pod is ready to serve requests.",
+     _POD + ("condition",)),
+    ("kube_pod_container_status_waiting", "gauge", "Describes whether the container is "
+     "currently in waiting state.", _CONTAINER),
+    ("kube_pod_container_status_waiting_reason", "gauge", "Describes the reason the container "
+     "is currently in waiting state.", _CONTAINER + ("reason",)),
+    ("kube_pod_deletion_timestamp", "gauge", "Deletion timestamp in simulated seconds.", _POD),
+    ("kube_pod_container_status_restarts", "counter", "The number of container restarts per "
+     "container.", _CONTAINER),
+    ("kube_pod_created", "gauge", "Creation timestamp in simulated seconds.", _POD),
+    ("kube_pod_owner", "gauge", "Information about the Pod's owner.",
+     _POD + ("owner_kind", "owner_name", "owner_is_controller")),
+)
+
+
+def kube_pod_rows(pod) -> list[list]:
+    """One pod's rows for each of ``KUBE_POD_FAMILIES`` (``container`` is the service's
+    name; times are simulated seconds). ``kube_pod_status_phase`` has a row for each of
+    the five phases (1 for the pod's); a waiting reason only while the container waits;
+    a deletion timestamp only while the pod is being deleted."""
+    who = (NAMESPACE, pod.name)
+    container = who + (pod.service,)
+    condition = "true" if pod.ready else "false"
+    waiting = pod.waiting_reason
+    return [
+        [(who + (p.value,), float(pod.phase is p)) for p in _PHASES],
+        [(who + (c,), float(c == condition)) for c in _READY_CONDITIONS],
+        [(container, float(waiting is not None))],
+        [(container + (waiting.value,), 1.0)] if waiting is not None else [],
+        [(who, float(pod.deletion_timestamp))] if pod.deletion_timestamp is not None else [],
+        [(container, float(pod.restarts))],
+        [(who, float(pod.created_at))],
+        [(who + ("ReplicaSet", f"{pod.service}-{pod.template_hash}", "true"), 1.0)],
+    ]
+
+
+class KubePodSeries:
+    """The pods in kube-state-metrics' shape, one series per pod (and container).
+
+    A pod's rows and exposition lines are kept until something they show changes (phase,
+    readiness, waiting reason, deletion, restarts), so a scrape costs what changed."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[tuple, list[list], list[str]]] = {}
+
+    def families(self, pods: Iterable) -> list[Family]:
+        count = len(KUBE_POD_FAMILIES)
+        rows: list[list] = [[] for _ in range(count)]
+        texts: list[list[str]] = [[] for _ in range(count)]
+        fresh: dict[str, tuple[tuple, list[list], list[str]]] = {}
+        for pod in pods:
+            key = (pod.phase, pod.ready, pod.waiting_reason, pod.deletion_timestamp,
+                   pod.restarts)
+            cached = self._cache.get(pod.name)
+            if cached is None or cached[0] != key:
+                own = kube_pod_rows(pod)
+                cached = (key, own, [_sample_lines(_exposed(name, kind), labels, part)
+                                     for (name, kind, _, labels), part
+                                     in zip(KUBE_POD_FAMILIES, own)])
+            fresh[pod.name] = cached
+            for index in range(count):
+                rows[index].extend(cached[1][index])
+                texts[index].append(cached[2][index])
+        self._cache = fresh
+        return [Family(name, kind, text, labels, part, "".join(lines))
+                for (name, kind, text, labels), part, lines
+                in zip(KUBE_POD_FAMILIES, rows, texts)]
+
+
 def _gauge(name: str, text: str, labels: tuple[str, ...], rows) -> Family:
     return Family(PREFIX + name, "gauge", text, labels, list(rows))
 
@@ -324,30 +408,52 @@ def _label_value(text: str) -> str:
     return text
 
 
+#: the text of the sample values that occur most (0 and 1 of every gauge of a state)
+_VALUE_TEXT = {0.0: "0.0", 1.0: "1.0"}
+
+
 def _label_sets(names: tuple[str, ...], rows_values) -> list[str]:
     """``{a="x",b="y"}`` per row, labels sorted by name as the exposition requires."""
+    if not names:
+        return ["" for _ in rows_values]
     order = sorted(range(len(names)), key=lambda i: names[i])
-    heads = [f'{names[i]}="' for i in order]
+    template = "{" + ",".join(f'{names[i]}="%s"' for i in order) + "}"
+    pick = itemgetter(*order) if len(order) > 1 else (lambda values: (values[order[0]],))
     out = []
     for values in rows_values:
-        parts = [head + _label_value(values[i]) + '"' for head, i in zip(heads, order)]
-        out.append("{" + ",".join(parts) + "}" if parts else "")
+        picked = pick(values)
+        joined = "".join(picked)
+        if "\\" in joined or '"' in joined or "\n" in joined:
+            picked = tuple(_label_value(v) for v in picked)
+        out.append(template % picked)
     return out
+
+
+def _exposed(name: str, kind: str) -> str:
+    return name + ("_total" if kind == "counter" else "")
+
+
+def _sample_lines(name: str, labels: tuple[str, ...], rows) -> str:
+    """The exposition lines of a gauge's or counter's ``rows``."""
+    known = _VALUE_TEXT.get
+    label_sets = _label_sets(labels, [values for values, _ in rows])
+    return "".join([f"{name}{label} {known(value) or go_float(value)}\n"
+                    for label, (_, value) in zip(label_sets, rows)])
 
 
 def format_text(families: Iterable[Family]) -> str:
     """Families in the Prometheus text format 0.0.4 (what ``generate_latest`` writes)."""
     lines: list[str] = []
     for family in families:
-        name = family.name + ("_total" if family.kind == "counter" else "")
+        name = _exposed(family.name, family.kind)
         help_text = family.help.replace("\\", "\\\\").replace("\n", "\\n")
         lines.append(f"# HELP {name} {help_text}\n# TYPE {name} {family.kind}\n")
         if family.kind == "histogram":
             _histogram_lines(family, lines)
-            continue
-        labels = _label_sets(family.labels, [values for values, _ in family.rows])
-        lines.extend(f"{name}{label} {go_float(value)}\n"
-                     for label, (_, value) in zip(labels, family.rows))
+        elif family.text is not None:
+            lines.append(family.text)
+        else:
+            lines.append(_sample_lines(name, family.labels, family.rows))
     return "".join(lines)
 
 

@@ -13,7 +13,26 @@ from t32sim.spec import HorizontalPodAutoscaler, ServiceSelector, ServiceSpec
 
 
 class PodPhase(StrEnum):
-    """The STATUS column of ``kubectl get pods``; readiness is the separate ``ready`` flag."""
+    """Kubernetes' five pod phases (``status.phase``): where the pod is in its life."""
+    PENDING = "Pending"        # accepted, its container not started yet (pulling, backing off)
+    RUNNING = "Running"        # bound to the node, a container started (it may be restarting)
+    SUCCEEDED = "Succeeded"    # every container exited 0 and will not restart
+    FAILED = "Failed"          # every container stopped, at least one in failure (or killed)
+    UNKNOWN = "Unknown"        # the node could not be asked (never happens in one simulated node)
+
+
+class WaitingReason(StrEnum):
+    """Why a container is waiting (``state.waiting.reason``), as kube-state-metrics reports it."""
+    CONTAINER_CREATING = "ContainerCreating"
+    ERR_IMAGE_PULL = "ErrImagePull"
+    IMAGE_PULL_BACKOFF = "ImagePullBackOff"
+    CRASH_LOOP_BACKOFF = "CrashLoopBackOff"
+
+
+class PodStatus(StrEnum):
+    """The STATUS column of ``kubectl get pods``: not a phase but a word kubectl computes
+    (``Terminating`` once deletion began, else a waiting container's reason, else the phase;
+    Succeeded and Failed pods show their container's ``Completed`` / ``Error``)."""
     PENDING = "Pending"
     CONTAINER_CREATING = "ContainerCreating"
     ERR_IMAGE_PULL = "ErrImagePull"
@@ -21,18 +40,35 @@ class PodPhase(StrEnum):
     RUNNING = "Running"
     CRASH_LOOP_BACKOFF = "CrashLoopBackOff"
     TERMINATING = "Terminating"
+    COMPLETED = "Completed"
+    ERROR = "Error"
+    UNKNOWN = "Unknown"
 
-    @property
-    def k8s_phase(self) -> str:
-        """The pod's phase as Kubernetes stores it (Pending or Running)."""
-        if self in (PodPhase.RUNNING, PodPhase.CRASH_LOOP_BACKOFF, PodPhase.TERMINATING):
-            return "Running"
-        return "Pending"
+
+_STATUS_OF_PHASE = {PodPhase.PENDING: PodStatus.PENDING, PodPhase.RUNNING: PodStatus.RUNNING,
+                    PodPhase.SUCCEEDED: PodStatus.COMPLETED, PodPhase.FAILED: PodStatus.ERROR,
+                    PodPhase.UNKNOWN: PodStatus.UNKNOWN}
+
+
+def kubectl_status(phase: PodPhase, waiting: WaitingReason | None,
+                   deletion_timestamp: float | None) -> PodStatus:
+    """The word ``kubectl get pods`` prints, from what the pod's status says."""
+    if deletion_timestamp is not None:
+        return PodStatus.TERMINATING
+    if waiting is not None:
+        return PodStatus(waiting.value)
+    return _STATUS_OF_PHASE[phase]
 
 
 @dataclass
 class Pod:
-    """An observed pod. ``version`` is the image tag; ``revision`` its ReplicaSet's revision."""
+    """An observed pod. ``version`` is the image tag; ``revision`` its ReplicaSet's revision.
+
+    ``phase`` is one of Kubernetes' five; ``waiting_reason`` says why its container waits
+    (None: running, or not created yet); ``status`` is what ``kubectl get pods`` shows;
+    ``deletion_timestamp`` is when its deletion began (simulated seconds; None: not deleted).
+    Readiness is the separate ``ready`` flag, as the READY column is.
+    """
     name: str
     service: str
     revision: int
@@ -44,16 +80,33 @@ class Pod:
     restarts: int = 0
     started_at: float | None = None
     ready_since: float | None = None
-    deleted_at: float | None = None
+    deletion_timestamp: float | None = None
     ready_changed_at: float | None = None   # last change of ``ready`` (None: never changed)
+    waiting_reason: WaitingReason | None = None
+
+    @property
+    def status(self) -> PodStatus:
+        """The STATUS word of ``kubectl get pods``."""
+        return kubectl_status(self.phase, self.waiting_reason, self.deletion_timestamp)
+
+    @property
+    def deleted_at(self) -> float | None:
+        """The deletion timestamp (the older name)."""
+        return self.deletion_timestamp
 
     @property
     def terminating(self) -> bool:
-        return self.deleted_at is not None
+        return self.deletion_timestamp is not None
 
     @property
     def scheduled(self) -> bool:
-        return self.phase is not PodPhase.PENDING
+        """Bound to the (one simulated) node: the kubelet took it on."""
+        return self.waiting_reason is not None or self.phase is not PodPhase.PENDING
+
+    @property
+    def container_running(self) -> bool:
+        """A container is running now (not waiting, not stopped)."""
+        return self.phase is PodPhase.RUNNING and self.waiting_reason is None
 
     def available(self, now: float, min_ready_seconds: float) -> bool:
         """Ready for at least ``min_ready_seconds`` (Kubernetes' "available")."""
@@ -62,10 +115,12 @@ class Pod:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "service": self.service, "revision": self.revision,
-                "version": self.version, "phase": self.phase.value, "ready": self.ready,
+                "version": self.version, "phase": self.phase.value,
+                "status": self.status.value, "ready": self.ready,
                 "restarts": self.restarts, "started_at": self.started_at,
                 "ready_since": self.ready_since, "created_at": self.created_at,
-                "deleted_at": self.deleted_at, "template_hash": self.template_hash}
+                "deletion_timestamp": self.deletion_timestamp,
+                "template_hash": self.template_hash}
 
 
 @dataclass

@@ -45,7 +45,7 @@ def pods_table(cluster: "Cluster", service: str | None = None) -> pd.DataFrame:
     data = frames.pods(cluster, service)
     table = pd.DataFrame({
         "pod": data["pod"], "revision": data["revision"], "version": data["version"],
-        "status": data["phase"], "ready": data["ready"].map({True: "1/1", False: "0/1"}),
+        "status": data["status"], "ready": data["ready"].map({True: "1/1", False: "0/1"}),
         "restarts": data["restarts"],
         "age (s)": (cluster.now - data["created_at"]).round(1),
     })

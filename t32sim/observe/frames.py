@@ -14,13 +14,14 @@ if TYPE_CHECKING:
 __all__ = ["events", "history", "requests", "pods", "intervals", "restarts", "alerts"]
 
 INTERVAL_COLUMNS = {"service": "string", "pod": "string", "revision": "int64",
-                    "version": "string", "state": "string", "phase": "string", "ready": "bool",
+                    "version": "string", "state": "string", "status": "string",
+                    "phase": "string", "ready": "bool",
                     "start": "float64", "end": "float64", "duration": "float64", "open": "bool"}
 RESTART_COLUMNS = {"service": "string", "pod": "string", "revision": "int64", "restart": "int64",
                    "exited_at": "float64", "time": "float64", "backoff_seconds": "float64",
                    "cause": "string"}
 POD_COLUMNS = {"service": "string", "pod": "string", "revision": "int64", "version": "string",
-               "phase": "string", "ready": "bool", "restarts": "int64", "created_at": "float64",
+               "phase": "string", "status": "string", "ready": "bool", "restarts": "int64", "created_at": "float64",
                "started_at": "float64", "deleted_at": "float64", "gone": "bool"}
 REQUEST_COLUMNS = {"time": "float64", "service": "string", "path": "string", "pod": "string",
                    "version": "string", "status": "int64", "latency": "float64",
@@ -67,11 +68,14 @@ def requests(cluster: "Cluster", service: str | None = None) -> pd.DataFrame:
 
 
 def pods(cluster: "Cluster", service: str | None = None, *, include_gone: bool = False) -> pd.DataFrame:
-    """One row per pod (live ones; with ``include_gone`` also those that are gone)."""
+    """One row per pod (live ones; with ``include_gone`` also those that are gone):
+    ``phase`` is Kubernetes' (a gone pod's is Succeeded or Failed), ``status`` the word
+    ``kubectl get pods`` shows, ``deleted_at`` the deletion timestamp."""
     store = cluster.store
     source = store.pod_archive.values() if include_gone else store.pods.values()
     rows = [{"service": p.service, "pod": p.name, "revision": p.revision, "version": p.version,
-             "phase": p.phase.value, "ready": p.ready, "restarts": p.restarts,
+             "phase": p.phase.value, "status": p.status.value, "ready": p.ready,
+             "restarts": p.restarts,
              "created_at": p.created_at, "started_at": _nan(p.started_at),
              "deleted_at": _nan(p.deleted_at), "gone": p.name not in store.pods}
             for p in source if service is None or p.service == service]
@@ -79,10 +83,11 @@ def pods(cluster: "Cluster", service: str | None = None, *, include_gone: bool =
 
 
 def intervals(cluster: "Cluster", service: str | None = None) -> pd.DataFrame:
-    """Each pod's phase intervals (from the events): state, phase, ready, start, end.
+    """Each pod's intervals (from the events): state, status, phase, ready, start, end.
 
-    ``state`` is the phase, or "Ready" while a Running pod is ready; ``open`` marks a
-    pod's current state (its ``end`` is now).
+    ``status`` is kubectl's STATUS word, ``phase`` Kubernetes' phase, ``state`` the status
+    or "Ready" while a Running pod is ready; ``open`` marks a pod's current state (its
+    ``end`` is now).
     """
     archive = cluster.store.pod_archive
     rows = []
@@ -92,7 +97,8 @@ def intervals(cluster: "Cluster", service: str | None = None) -> pd.DataFrame:
         pod = archive.get(i.pod)
         rows.append({"service": i.service, "pod": i.pod,
                      "revision": pod.revision if pod else 0,
-                     "version": pod.version if pod else "", "state": state_of(i.phase, i.ready),
+                     "version": pod.version if pod else "",
+                     "state": state_of(i.status, i.ready), "status": i.status,
                      "phase": i.phase, "ready": i.ready, "start": i.start, "end": i.end,
                      "duration": i.end - i.start, "open": i.open})
     return _typed(rows, INTERVAL_COLUMNS)

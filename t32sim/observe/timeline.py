@@ -1,6 +1,6 @@
-"""Per-pod phase intervals and restarts, derived from the event log alone.
+"""Per-pod status intervals and restarts, derived from the event log alone.
 
-Every change of a pod's phase or readiness is an event (``SuccessfulCreate``,
+Every change of a pod's STATUS (the word ``kubectl get pods`` shows) or readiness is an event (``SuccessfulCreate``,
 ``Scheduled``, ``Started``, ``Ready``, ``BackOff``, ``Killing``, ``Deleted`` ...), so
 the events are enough to rebuild each pod's story as intervals: a pure function of
 the events, which a student can check line by line against ``c.events``.
@@ -14,11 +14,11 @@ from t32sim.engine.events import Event, Reason
 
 __all__ = ["STATES", "Interval", "Restart", "state_of", "pod_intervals", "pod_restarts"]
 
-#: the timeline's states in lifecycle order: the pod phases, with "Running" split by readiness
+#: the timeline's states in lifecycle order: kubectl's STATUS words, "Running" split by readiness
 STATES = ("Pending", "ContainerCreating", "ErrImagePull", "ImagePullBackOff", "Running",
           "Ready", "CrashLoopBackOff", "Terminating")
 
-#: reason -> (phase it puts the pod in or None, readiness it sets or None)
+#: reason -> (STATUS it puts the pod in or None, readiness it sets or None)
 TRANSITIONS: dict[Reason, tuple[str | None, bool | None]] = {
     Reason.SUCCESSFUL_CREATE: ("Pending", False),
     Reason.SCHEDULED: ("ContainerCreating", None),
@@ -37,24 +37,31 @@ TRANSITIONS: dict[Reason, tuple[str | None, bool | None]] = {
 _EXITS = (Reason.CONTAINER_EXITED, Reason.LIVENESS_PROBE_FAILED, Reason.STARTUP_PROBE_FAILED)
 
 
-def state_of(phase: str, ready: bool) -> str:
-    """The timeline state: the phase, or "Ready" for a Running pod that is ready."""
-    return "Ready" if ready and phase == "Running" else phase
+#: the Kubernetes phase behind each STATUS word (Terminating keeps the phase it had)
+PHASE_OF_STATUS = {"Pending": "Pending", "ContainerCreating": "Pending",
+                   "ErrImagePull": "Pending", "ImagePullBackOff": "Pending",
+                   "Running": "Running", "CrashLoopBackOff": "Running"}
+
+
+def state_of(status: str, ready: bool) -> str:
+    """The timeline state: the STATUS word, or "Ready" for a Running pod that is ready."""
+    return "Ready" if ready and status == "Running" else status
 
 
 @dataclass(frozen=True)
 class Interval:
     service: str
     pod: str
-    phase: str
+    status: str         # kubectl's STATUS word
     ready: bool
     start: float
     end: float
     open: bool          # the pod is still in this state at ``end`` (= now)
+    phase: str = ""     # Kubernetes' phase in this interval
 
     @property
     def state(self) -> str:
-        return state_of(self.phase, self.ready)
+        return state_of(self.status, self.ready)
 
 
 @dataclass(frozen=True)
@@ -72,17 +79,23 @@ class Restart:
 
 
 def pod_intervals(events: Iterable[Event], now: float) -> list[Interval]:
-    """Each pod's consecutive (phase, ready) intervals, zero-length ones dropped except a
+    """Each pod's consecutive (status, ready) intervals, zero-length ones dropped except a
     pod's current one; ordered by pod (first event) then time."""
-    current: dict[str, tuple[str, str, bool, float]] = {}   # pod -> service, phase, ready, since
+    current: dict[str, tuple[str, str, bool, float]] = {}   # pod -> service, status, ready, since
+    phases: dict[str, str] = {}                               # pod -> its Kubernetes phase
     out: dict[str, list[Interval]] = {}
+
+    def close(into, service, pod, status, ready, start, end):
+        if end > start:
+            into.append(Interval(service, pod, status, ready, start, end, False, phases[pod]))
+
     for event in events:
         if not event.pod:
             continue
         if event.reason is Reason.DELETED:
             if event.pod in current:
                 service, phase, ready, since = current.pop(event.pod)
-                _close(out[event.pod], service, event.pod, phase, ready, since, event.time)
+                close(out[event.pod], service, event.pod, phase, ready, since, event.time)
             continue
         phase, ready = TRANSITIONS.get(event.reason, (None, None))
         if phase is None and ready is None:
@@ -91,6 +104,7 @@ def pod_intervals(events: Iterable[Event], now: float) -> list[Interval]:
             if event.reason is not Reason.SUCCESSFUL_CREATE:
                 continue                       # a pod from before the log began
             out[event.pod] = []
+            phases[event.pod] = PHASE_OF_STATUS[phase]
             current[event.pod] = (event.service, phase, bool(ready), event.time)
             continue
         service, old_phase, old_ready, since = current[event.pod]
@@ -98,16 +112,13 @@ def pod_intervals(events: Iterable[Event], now: float) -> list[Interval]:
         new_ready = ready if ready is not None else old_ready
         if (new_phase, new_ready) == (old_phase, old_ready):
             continue
-        _close(out[event.pod], service, event.pod, old_phase, old_ready, since, event.time)
+        close(out[event.pod], service, event.pod, old_phase, old_ready, since, event.time)
+        phases[event.pod] = PHASE_OF_STATUS.get(new_phase, phases[event.pod])
         current[event.pod] = (service, new_phase, new_ready, event.time)
     for pod, (service, phase, ready, since) in current.items():
-        out[pod].append(Interval(service, pod, phase, ready, since, max(now, since), True))
+        out[pod].append(Interval(service, pod, phase, ready, since, max(now, since), True,
+                                 phases[pod]))
     return [interval for intervals in out.values() for interval in intervals]
-
-
-def _close(into: list[Interval], service, pod, phase, ready, start, end) -> None:
-    if end > start:
-        into.append(Interval(service, pod, phase, ready, start, end, False))
 
 
 def pod_restarts(events: Iterable[Event]) -> list[Restart]:

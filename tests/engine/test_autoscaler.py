@@ -280,8 +280,8 @@ def test_pods_in_crash_loop_have_no_metrics_and_count_as_missing():
     c.apply(t3.ServiceSpec(name="api", image="local://demo@crash", replicas=2,
                            autoscale=Autoscale(1, 5, 50)))
     c.run(until=45)
-    assert {p.phase for p in c.pods("api")} <= {t3.PodPhase.CRASH_LOOP_BACKOFF,
-                                                  t3.PodPhase.RUNNING}
+    assert {p.status for p in c.pods("api")} <= {t3.PodStatus.CRASH_LOOP_BACKOFF,
+                                                   t3.PodStatus.RUNNING}
     failed = [e for e in c.event_log if e.reason is t3.Reason.HPA_FAILED_METRICS]
     assert failed and "without metrics" in failed[0].message
     assert c.service("api").spec.replicas == 2

@@ -7,14 +7,15 @@ import t32sim as t3
 from t32sim.engine.commands import CommandError
 from t32sim.engine.deployment import (CreatePods, DeletePod, deletion_order, history_to_prune,
                                       kubernetes_ranking, reconcile_pods)
-from t32sim.engine.store import Pod, PodPhase, ReplicaSet, ServiceState
+from t32sim.engine.store import Pod, PodPhase, ReplicaSet, ServiceState, WaitingReason
 from t32sim.spec import ServiceSpec
 
 
 def pod(name, phase=PodPhase.RUNNING, ready=True, ready_since=5.0, restarts=0, created=0.0,
-        deleted=None):
+        deleted=None, waiting=None):
     return Pod(name, "api", 1, "v1", "h1", created, phase=phase, ready=ready,
-               restarts=restarts, ready_since=ready_since if ready else None, deleted_at=deleted)
+               restarts=restarts, ready_since=ready_since if ready else None,
+               deletion_timestamp=deleted, waiting_reason=waiting)
 
 
 def names(pods):
@@ -24,15 +25,20 @@ def names(pods):
 RANKING_CASES = [
     # (pods, expected deletion order)
     ([pod("running"), pod("pending", PodPhase.PENDING, ready=False)], ["pending", "running"]),
-    ([pod("running"), pod("creating", PodPhase.CONTAINER_CREATING, ready=False)],
-     ["creating", "running"]),
+    ([pod("running"), pod("creating", PodPhase.PENDING, ready=False,
+                          waiting=WaitingReason.CONTAINER_CREATING)], ["creating", "running"]),
+    # unscheduled (no waiting reason yet) before scheduled-and-pending
+    ([pod("creating", PodPhase.PENDING, ready=False, waiting=WaitingReason.CONTAINER_CREATING),
+      pod("unscheduled", PodPhase.PENDING, ready=False)], ["unscheduled", "creating"]),
     ([pod("ready"), pod("unready", ready=False)], ["unready", "ready"]),
     ([pod("old-ready", ready_since=1.0), pod("new-ready", ready_since=9.0)],
      ["new-ready", "old-ready"]),
     ([pod("calm", restarts=0), pod("flappy", restarts=4)], ["flappy", "calm"]),
     ([pod("older", created=1.0), pod("newer", created=2.0)], ["newer", "older"]),
-    ([pod("crashing", PodPhase.CRASH_LOOP_BACKOFF, ready=False, restarts=9),
-      pod("pulling", PodPhase.IMAGE_PULL_BACKOFF, ready=False)], ["pulling", "crashing"]),
+    ([pod("crashing", PodPhase.RUNNING, ready=False, restarts=9,
+          waiting=WaitingReason.CRASH_LOOP_BACKOFF),
+      pod("pulling", PodPhase.PENDING, ready=False, waiting=WaitingReason.IMAGE_PULL_BACKOFF)],
+     ["pulling", "crashing"]),
     ([pod("b"), pod("a")], ["a", "b"]),
 ]
 
@@ -40,6 +46,24 @@ RANKING_CASES = [
 @pytest.mark.parametrize("pods,expected", RANKING_CASES)
 def test_deletion_order_follows_kubernetes_ranking(pods, expected):
     assert names(deletion_order(pods)) == expected
+
+
+@pytest.mark.parametrize("phase, waiting, deleted, status", [
+    (PodPhase.PENDING, None, None, "Pending"),
+    (PodPhase.PENDING, WaitingReason.CONTAINER_CREATING, None, "ContainerCreating"),
+    (PodPhase.PENDING, WaitingReason.IMAGE_PULL_BACKOFF, None, "ImagePullBackOff"),
+    (PodPhase.RUNNING, None, None, "Running"),
+    (PodPhase.RUNNING, WaitingReason.CRASH_LOOP_BACKOFF, None, "CrashLoopBackOff"),
+    (PodPhase.RUNNING, None, 12.0, "Terminating"),         # the deletion timestamp wins
+    (PodPhase.PENDING, WaitingReason.ERR_IMAGE_PULL, 3.0, "Terminating"),
+    (PodPhase.SUCCEEDED, None, None, "Completed"),
+    (PodPhase.FAILED, None, None, "Error"),
+])
+def test_status_is_the_word_kubectl_computes_from_phase_waiting_reason_and_deletion(
+        phase, waiting, deleted, status):
+    p = pod("p", phase, ready=False, deleted=deleted, waiting=waiting)
+    assert p.status == status and p.to_dict()["status"] == status
+    assert p.to_dict()["phase"] == phase.value and p.deleted_at == deleted
 
 
 def test_reconcile_creates_the_missing_pods_ignoring_terminating_ones():

@@ -41,7 +41,8 @@ def test_a_crashing_image_restarts_with_crashloop_backoff_gaps():
     assert gaps == [0, 10, 20, 40, 80, 160, 300, 300, 300]
     assert starts[:4] == [2.0, 3.0, 14.0, 35.0]
     [pod] = c.pods("api")
-    assert pod.restarts == 9 and pod.phase is t3.PodPhase.CRASH_LOOP_BACKOFF and not pod.ready
+    assert pod.restarts == 9 and not pod.ready
+    assert (pod.phase, pod.status) == (t3.PodPhase.RUNNING, t3.PodStatus.CRASH_LOOP_BACKOFF)
 
 
 def test_backoff_resets_after_a_container_ran_600_seconds():
@@ -148,19 +149,63 @@ def test_unknown_image_gives_err_image_pull_then_backoff():
         (12.0, "ErrImagePull"), (12.0, "ImagePullBackOff"),
         (33.0, "ErrImagePull"), (33.0, "ImagePullBackOff"),
         (74.0, "ErrImagePull"), (74.0, "ImagePullBackOff")]
-    assert c.pods("api")[0].phase is t3.PodPhase.IMAGE_PULL_BACKOFF
+    [pod] = c.pods("api")
+    assert (pod.phase, pod.status) == (t3.PodPhase.PENDING, t3.PodStatus.IMAGE_PULL_BACKOFF)
 
 
-@pytest.mark.parametrize("grace", [30, 5])
-def test_terminating_pod_leaves_endpoints_at_once_and_is_gone_after_the_grace(grace):
+@pytest.mark.parametrize("image, grace, gone_after, phase, how", [
+    # the grace period is an upper bound: the demo app exits about 1 s after SIGTERM
+    ("local://demo@v1", 30, 1, "Succeeded", "its container exited 1 s after SIGTERM"),
+    ("local://demo@v1", 5, 1, "Succeeded", "its container exited 1 s after SIGTERM"),
+    ("local://demo@slow", 30, 3, "Succeeded", "its container exited 3 s after SIGTERM"),
+    # needing longer than the grace period, or ignoring SIGTERM: SIGKILL when it ends
+    ("local://demo@slow", 2, 2, "Failed",
+     "its container was killed (SIGKILL) when the 2 s grace period ended"),
+    ("local://demo@ignores-sigterm", 30, 30, "Failed",
+     "its container was killed (SIGKILL) when the 30 s grace period ended"),
+    ("local://demo@ignores-sigterm", 5, 5, "Failed",
+     "its container was killed (SIGKILL) when the 5 s grace period ended"),
+    ("local://demo@ignores-sigterm", 0, 0, "Failed",
+     "its container was killed (SIGKILL) when the 0 s grace period ended"),
+])
+def test_a_terminating_pod_leaves_endpoints_at_once_and_is_gone_when_its_container_stops(
+        image, grace, gone_after, phase, how):
     c = t3.Cluster(seed=3)
-    c.apply(service(terminationGracePeriodSeconds=grace, **PROBES))
-    c.run(until=10)
+    c.apply(service(image, terminationGracePeriodSeconds=grace))
+    c.run(until=15)
     [victim] = c.kill("api", 1)
     [dying] = [p for p in c.pods("api") if p.name == victim]
-    assert (dying.phase, dying.ready, dying.deleted_at) == (t3.PodPhase.TERMINATING, False, 10.0)
-    c.run(until=10 + grace - 0.5)
-    assert victim in [p.name for p in c.pods("api")]
-    c.run(until=10 + grace)
+    assert (dying.phase, dying.status, dying.ready, dying.deletion_timestamp) == (
+        t3.PodPhase.RUNNING, t3.PodStatus.TERMINATING, False, 15.0)
+    if gone_after:
+        c.run(until=15 + gone_after - 0.5)
+        assert victim in [p.name for p in c.pods("api")]
+    c.run(until=15 + gone_after)
     assert victim not in [p.name for p in c.pods("api")]
-    assert (10.0 + grace, "Deleted") in trace(c, "Deleted")
+    [deleted] = [e for e in c.event_log if e.reason is t3.Reason.DELETED]
+    assert (deleted.time, deleted.message) == (
+        15.0 + gone_after, f"Pod {victim} is gone: {how} (phase {phase})")
+    gone = c.store.pod_archive[victim]
+    assert (gone.phase, gone.status, gone.deletion_timestamp) == (phase, "Terminating", 15.0)
+
+
+def test_a_pod_without_a_running_container_is_gone_at_once_when_deleted():
+    c = t3.Cluster(seed=3)
+    c.apply(service("local://demo@v99"))             # never pulls: nothing runs
+    c.run(until=5)
+    [victim] = c.kill("api", 1)
+    c.run(until=5)
+    assert victim not in [p.name for p in c.pods("api")]
+    assert [e.message for e in c.event_log if e.reason is t3.Reason.DELETED] == [
+        f"Pod {victim} is gone: it had no running container to stop (phase Failed)"]
+
+
+@pytest.mark.parametrize("running, grace, expected", [
+    (True, 30, (1.0, False)), (True, 0.5, (0.5, True)), (True, 1, (1.0, False)),
+    (False, 30, (0.0, False)),
+])
+def test_shutdown_after_sigterm_is_the_image_s_shutdown_time_bounded_by_the_grace(
+        running, grace, expected):
+    from t32sim.engine.images import resolve
+    from t32sim.engine.kubelet import shutdown_after_sigterm
+    assert shutdown_after_sigterm(resolve("local://demo@v1"), running, grace) == expected

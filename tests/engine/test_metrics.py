@@ -19,7 +19,7 @@ def scrape(cluster) -> dict[str, dict[tuple, float]]:
     """{sample name: {sorted label items: value}} of one scrape, and check types/help."""
     samples: dict[str, dict[tuple, float]] = {}
     for family in text_string_to_metric_families(cluster.metrics_text()):
-        assert family.name.startswith("t32sim_") and family.documentation
+        assert family.name.startswith(("t32sim_", "kube_pod_")) and family.documentation
         for sample in family.samples:
             samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
     return samples
@@ -66,6 +66,39 @@ def test_pods_by_phase_equal_the_pods(scenario):
         assert set(got) == {p.value for p in t3.PodPhase}           # every phase, 0 included
         assert {k: v for k, v in got.items() if v} == dict(expected)
     assert sum(pods.values()) == len(scenario.pods())
+
+
+def test_pods_in_kube_state_metrics_shape(scenario):
+    samples = scrape(scenario)
+    pods = {p.name: p for p in scenario.pods()}
+    phase = by(samples, "kube_pod_status_phase", "namespace", "pod", "phase")
+    assert phase == {("default", name, ph.value): float(p.phase is ph)
+                     for name, p in pods.items() for ph in t3.PodPhase}     # five per pod
+    ready = by(samples, "kube_pod_status_ready", "pod", "condition")
+    assert ready == {(name, c): float(c == ("true" if p.ready else "false"))
+                     for name, p in pods.items() for c in ("true", "false", "unknown")}
+    waiting = by(samples, "kube_pod_container_status_waiting_reason", "pod", "container",
+                 "reason")
+    assert waiting == {(name, p.service, p.waiting_reason.value): 1.0
+                       for name, p in pods.items() if p.waiting_reason is not None}
+    assert {reason for (_, service, reason) in waiting if service == "web"} == {
+        "CrashLoopBackOff"}                                   # not a phase, a waiting reason
+    restarts = by(samples, "kube_pod_container_status_restarts_total", "pod")
+    assert restarts == {(name,): float(p.restarts) for name, p in pods.items()}
+    assert by(samples, "kube_pod_owner", "pod", "owner_name") == {
+        (name, f"{p.service}-{p.template_hash}"): 1.0 for name, p in pods.items()}
+
+
+def test_a_deleted_pod_has_a_deletion_timestamp_until_it_is_gone(examples):
+    c = t3.Cluster(seed=7)
+    c.apply(examples / "api-v1.yaml")
+    c.run(until=30)
+    [victim] = c.kill("api", count=1)
+    c.run(until=30.5)
+    assert by(scrape(c), "kube_pod_deletion_timestamp", "pod") == {(victim,): 30.0}
+    c.run(until=32)
+    assert "kube_pod_deletion_timestamp" not in scrape(c)
+    assert not any(pod == victim for (pod,) in by(scrape(c), "kube_pod_created", "pod"))
 
 
 def test_restarts_per_pod_and_per_service_including_pods_that_are_gone(scenario):

@@ -18,7 +18,11 @@ def test_a_killed_pod_and_its_replacement_tell_the_whole_story(scenario):
     assert story(scenario, killed[0]) == [("ContainerCreating", 0.0, 2.0, False),
                                           ("Running", 2.0, 5.0, False),
                                           ("Ready", 5.0, 20.0, False),
-                                          ("Terminating", 20.0, 50.0, False)]
+                                          ("Terminating", 20.0, 21.0, False)]   # exits in 1 s
+    phases = [(i.status, i.phase) for i in pod_intervals(scenario.event_log, scenario.now)
+              if i.pod == killed[0]]
+    assert phases == [("ContainerCreating", "Pending"), ("Running", "Running"),
+                      ("Running", "Running"), ("Terminating", "Running")]
     replacement = [e.pod for e in scenario.event_log
                    if e.reason is t3.Reason.SUCCESSFUL_CREATE and e.time == 20.0][0]
     assert story(scenario, replacement) == [("ContainerCreating", 20.0, 22.0, False),
@@ -56,8 +60,8 @@ def test_every_live_pod_ends_in_its_real_phase_and_readiness(image, until):
     current = data[data["open"]].set_index("pod")
     assert sorted(current.index) == sorted(p.name for p in c.pods())
     for pod in c.pods():
-        assert (current.loc[pod.name, "phase"], current.loc[pod.name, "ready"]) == \
-            (pod.phase.value, pod.ready)
+        assert (current.loc[pod.name, "status"], current.loc[pod.name, "phase"],
+                current.loc[pod.name, "ready"]) == (pod.status.value, pod.phase.value, pod.ready)
     # intervals of one pod tile its life without gaps or overlaps
     for _, group in data.groupby("pod"):
         assert (group["start"].iloc[1:].to_numpy() == group["end"].iloc[:-1].to_numpy()).all()

@@ -72,7 +72,7 @@ def test_readme_curl_commands_against_a_real_server(serve):
     killed = json.loads(body)["killed"]
     assert len(killed) == 2
     pods = {p["name"]: p for p in server.http.get("/state").json()["pods"]}
-    assert all(name not in pods or pods[name]["phase"] == "Terminating" for name in killed)
+    assert all(name not in pods or pods[name]["status"] == "Terminating" for name in killed)
     wait_for(lambda: ready(server, 3), 20, "the replacements to become ready")
 
     code, body = curl(README_CURLS["scale_up"], server.url)
