@@ -24,6 +24,15 @@ def test_run_prints_pods_and_explained_events(examples, capsys):
     assert "why: The readiness probe passed 1 time(s) in a row, so the pod joins the load balancer." in out
 
 
+def test_a_pod_without_a_readiness_probe_is_ready_once_started(capsys):
+    assert main(["run", str(ROOT / "examples" / "nginx-deployment.yaml"), "--until", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("Ready                 nginx-deployment-") == 3
+    assert out.count("why: Without a readiness probe a pod is Ready as soon as its container "
+                     "starts, so the pod joins the load balancer.") == 3
+    assert "passed 0 time(s)" not in out
+
+
 def test_run_is_deterministic_across_processes(examples):
     command = [sys.executable, "-m", "t32sim.cli", "run", str(examples / "api-v1.yaml"),
                "--until", "30", "--seed", "3"]

@@ -89,7 +89,7 @@ EXPLAIN: dict[Reason, str] = {
     Reason.STARTED: "The container process is running; probes decide when it may receive traffic.",
     Reason.STARTUP_PROBE_SUCCEEDED: "The startup probe passed, so the readiness and liveness probes now take over.",
     Reason.STARTUP_PROBE_FAILED: "The startup probe failed {failures} times in a row, so the kubelet kills the container and restarts it.",
-    Reason.READY: "The readiness probe passed {successes} time(s) in a row, so the pod joins the load balancer.",
+    Reason.READY: "{cause}, so the pod joins the load balancer.",
     Reason.NOT_READY: "Readiness failed {failures} times in a row: the pod leaves the load balancer but is not restarted.",
     Reason.UNHEALTHY: "Readiness failed {failures} times in a row before the pod was ever ready: it gets no traffic, and readiness alone never restarts it.",
     Reason.LIVENESS_PROBE_FAILED: "Liveness failed {failures} times in a row, so the kubelet kills the container and restarts it; until it is ready again it gets no traffic.",

@@ -221,7 +221,8 @@ class Kubelet:
                 self._set_ready(pod, True)
                 c.warned_unready = False
                 self._emit(Reason.READY, pod, f"Readiness probe passed: {probe.describe()}",
-                           successes=c.readiness.successes)
+                           cause=f"The readiness probe passed {c.readiness.successes} time(s) "
+                                 "in a row")
             elif pod.ready and failing:
                 self._set_ready(pod, False)
                 c.warned_unready = True
@@ -242,7 +243,9 @@ class Kubelet:
             c.readiness = ProbeTrack.for_container(c.spec.readiness_probe, c.started_at, now)
         elif not c.image.never_ready:
             self._set_ready(c.pod, True)
-            self._emit(Reason.READY, c.pod, "No readiness probe: ready once started", successes=0)
+            self._emit(Reason.READY, c.pod, "No readiness probe: ready once started",
+                       cause="Without a readiness probe a pod is Ready as soon as its "
+                             "container starts")
 
     # -- small helpers -----------------------------------------------------------------
 
