@@ -15,7 +15,7 @@ from t32sim.spec.limits import MAX_REPLICAS
 from t32sim.spec.model import SCALE_DOWN_DEFAULT, SCALE_UP_DEFAULT, Autoscale
 from t32sim.spec.objects import HorizontalPodAutoscaler, ServiceSelector
 from t32sim.spec.reader import Reader
-from t32sim.spec.workloads import METADATA_UNSIMULATED
+from t32sim.spec.object_meta import METADATA_UNSIMULATED
 
 #: the Kubernetes ServiceSpec fields besides selector (a document with one of them and no
 #: ``image`` is a Kubernetes Service, not t32sim's own)

@@ -17,17 +17,13 @@ from typing import Any
 from t32sim.spec.checks import DNS_LABEL, IMAGE, choice_check, seconds_check, show
 from t32sim.spec.flat import read_env, read_resources
 from t32sim.spec.labels import read_labels
+from t32sim.spec.object_meta import TEMPLATE_METADATA_UNSIMULATED
 from t32sim.spec.probes import read_probe
 from t32sim.spec.reader import Reader
 
 SIMULATED_IMAGE_ANNOTATION = "t32sim/image"
 
 _ONE_NODE = "t32sim has one node with room for every pod"
-TEMPLATE_METADATA_UNSIMULATED = {
-    "name": "pods are named after their ReplicaSet", "namespace": "one namespace",
-    "generateName": "pods are named after their ReplicaSet",
-    "finalizers": "finalizers", "ownerReferences": "owner references",
-}
 POD_UNSIMULATED = {key: why for keys, why in [
     (("activeDeadlineSeconds", "preemptionPolicy", "priority", "priorityClassName",
       "overhead", "runtimeClassName", "schedulerName", "schedulingGates"), "scheduling"),

@@ -17,6 +17,7 @@ from t32sim.spec.checks import DNS_LABEL, REPLICAS, choice_check, show
 from t32sim.spec.flat import read_progress_settings
 from t32sim.spec.labels import LABEL_KEY, read_labels, show_labels
 from t32sim.spec.model import Rollout, ServiceSpec, Strategy
+from t32sim.spec.object_meta import METADATA_UNSIMULATED
 from t32sim.spec.pod_template import read_annotations, read_pod_template
 from t32sim.spec.reader import Reader
 from t32sim.spec.strategy import STRATEGY_FIELDS, read_analysis, read_strategy_settings
@@ -25,16 +26,6 @@ from t32sim.spec.strategy import STRATEGY_FIELDS, read_analysis, read_strategy_s
 ANALYSIS_ANNOTATION = "t32sim/analysis"
 TOP_FIELDS = ("apiVersion", "kind", "metadata", "spec")
 TOP_UNSIMULATED = {"status": "status is reported by the cluster"}
-METADATA_UNSIMULATED = {
-    "namespace": "t32sim has one namespace", "labels": "the object's own labels",
-    "annotations": "annotations",
-    "generateName": "generated names", "uid": "server-set fields",
-    "resourceVersion": "server-set fields", "generation": "server-set fields",
-    "creationTimestamp": "server-set fields", "selfLink": "server-set fields",
-    "managedFields": "server-set fields", "ownerReferences": "owner references",
-    "finalizers": "finalizers", "deletionTimestamp": "server-set fields",
-    "deletionGracePeriodSeconds": "server-set fields",
-}
 _WORKLOAD_METADATA_UNSIMULATED = {
     **{k: v for k, v in METADATA_UNSIMULATED.items() if k != "annotations"},
     "labels": "the object's own labels (its pods' labels are spec.template.metadata.labels)"}

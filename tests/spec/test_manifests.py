@@ -149,6 +149,57 @@ def test_everything_else_is_noted_never_dropped_never_an_error():
                      f"{C0}.imagePullPolicy", f"{C0}.resources.limits"]
 
 
+#: what ``kubectl create deployment web --image=nginx --dry-run=client -o yaml`` prints
+DRY_RUN = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  creationTimestamp: null
+  labels:
+    app: web
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  strategy: {}
+  template:
+    metadata:
+      creationTimestamp: null
+      labels:
+        app: web
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        resources: {}
+status: {}
+"""
+
+
+def test_kubectl_create_dry_run_output_applies_as_printed():
+    manifests = load_manifests(DRY_RUN)
+    assert manifests.workload() == ServiceSpec(name="web", image="nginx",
+                                               labels=(("app", "web"),))
+    assert [str(n) for n in manifests.notes] == [
+        "status: not simulated: status is reported by the cluster",
+        "metadata.labels: not simulated: the object's own labels (its pods' labels are "
+        "spec.template.metadata.labels)"]
+
+
+def test_every_object_meta_field_of_a_pod_template_is_noted():
+    doc = deployment()
+    doc["spec"]["template"]["metadata"].update(
+        creationTimestamp="2024-05-01T00:00:00Z", uid="1234", namespace="shop",
+        name="web-pod", finalizers=["x/y"])
+    assert [str(n) for n in load_manifests(doc).notes] == [
+        f"spec.template.metadata.{key}: not simulated: {why}" for key, why in [
+            ("creationTimestamp", "server-set fields"), ("uid", "server-set fields"),
+            ("namespace", "t32sim has one namespace"),
+            ("name", "pods are named after their ReplicaSet"), ("finalizers", "finalizers")]]
+
+
 def test_recreate_runs_as_a_rolling_update_without_surge():
     manifests = load_manifests(deployment(strategy={"type": "Recreate"}))
     assert manifests.workload().rollout == Rollout(max_surge=0, max_unavailable="100%")
