@@ -6,8 +6,8 @@ Every problem is collected and raised at once as ``SpecError(errors=[(path, mess
 
 Real manifests are read too (``manifests.py``): ``apps/v1 Deployment`` and Argo
 ``Rollout`` with a pod template become a ServiceSpec named after the workload, ``v1
-Service`` a ServiceSelector, ``autoscaling/v2 HorizontalPodAutoscaler`` an HPA object,
-other kinds are Skipped; ``load_manifests`` returns them all with the notes on what is
+Service`` a ServiceSelector, an ``autoscaling/v2`` (or ``v1``) HorizontalPodAutoscaler an
+HPA object, other kinds are Skipped; ``load_manifests`` returns them all with the notes on what is
 not simulated, ``load_spec`` the one workload. The rest of this docstring is t32sim's own
 format.
 

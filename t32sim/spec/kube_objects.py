@@ -4,7 +4,8 @@ A Service selects pods by label and is the load balancer in front of them; t32si
 its selector (ports, types and IPs are noted, not simulated). An HPA names its target
 (``scaleTargetRef``), its replica range, a CPU utilisation target relative to the pods'
 ``resources.requests.cpu`` (80 % when no metric is given, as Kubernetes defaults), and
-its ``behavior``.
+its ``behavior``; an ``autoscaling/v1`` HPA has ``targetCPUUtilizationPercentage`` instead
+of metrics and no behavior.
 """
 from __future__ import annotations
 
@@ -51,12 +52,17 @@ def read_service(top: Reader) -> ServiceSelector | None:
     return None if name is None else ServiceSelector(name, selector)
 
 
-def read_hpa(top: Reader) -> HorizontalPodAutoscaler | None:
+def read_hpa(top: Reader, api_version: str | None = "autoscaling/v2"
+             ) -> HorizontalPodAutoscaler | None:
+    """An HPA of ``autoscaling/v2`` (``metrics``, ``behavior``) or ``autoscaling/v1``
+    (``targetCPUUtilizationPercentage``, which older docs and ``kubectl autoscale`` write)."""
     meta = top.mapping("metadata", ("name",), "a mapping like {name: web}", required=True,
                        unsimulated=METADATA_UNSIMULATED)
     name = meta.require("name", DNS_LABEL) if meta else None
-    spec = top.mapping("spec", ("scaleTargetRef", "minReplicas", "maxReplicas", "metrics",
-                                "behavior"),
+    v1 = api_version == "autoscaling/v1"
+    fields = ("scaleTargetRef", "minReplicas", "maxReplicas") + (
+        ("targetCPUUtilizationPercentage",) if v1 else ("metrics", "behavior"))
+    spec = top.mapping("spec", fields,
                        "a mapping with scaleTargetRef, minReplicas and maxReplicas",
                        required=True)
     if spec is None:
@@ -75,9 +81,12 @@ def read_hpa(top: Reader) -> HorizontalPodAutoscaler | None:
         spec.error("maxReplicas", f"expected at least minReplicas ({low}), got {high}")
     behavior = spec.mapping("behavior", ("scaleUp", "scaleDown"),
                             "a mapping with scaleUp and/or scaleDown")
+    target_cpu = spec.get("targetCPUUtilizationPercentage",
+                          integer_check(1, 1000, "a CPU percentage"), 80) if v1 \
+        else _read_cpu_target(spec)
     autoscale = Autoscale(
         min_replicas=low, max_replicas=high if high is not None else low,
-        target_cpu=_read_cpu_target(spec),
+        target_cpu=target_cpu,
         scale_up=read_rules(behavior, "scaleUp", SCALE_UP_DEFAULT, _RULES_UNSIMULATED),
         scale_down=read_rules(behavior, "scaleDown", SCALE_DOWN_DEFAULT, _RULES_UNSIMULATED))
     if name is None or kind is None or target is None:

@@ -33,9 +33,14 @@ from t32sim.spec.objects import Entry, Manifests, Note, ServiceSelector, Skipped
 from t32sim.spec.reader import Reader
 from t32sim.spec.workloads import TOP_FIELDS, TOP_UNSIMULATED, read_workload
 
-#: the kinds t32sim simulates, and the one apiVersion each is read from as a manifest
-MANIFEST_API_VERSIONS = {"Deployment": "apps/v1", "Rollout": "argoproj.io/v1alpha1",
-                         "Service": "v1", "HorizontalPodAutoscaler": "autoscaling/v2"}
+#: the kinds t32sim simulates, and the apiVersions each is read from as a manifest
+MANIFEST_API_VERSIONS = {"Deployment": ("apps/v1",), "Rollout": ("argoproj.io/v1alpha1",),
+                         "Service": ("v1",),
+                         "HorizontalPodAutoscaler": ("autoscaling/v2", "autoscaling/v1")}
+#: apiVersions that older tutorials still show but Kubernetes no longer serves
+REMOVED_API_VERSIONS = {"extensions/v1beta1": "1.16", "apps/v1beta1": "1.16",
+                        "apps/v1beta2": "1.16", "autoscaling/v2beta1": "1.25",
+                        "autoscaling/v2beta2": "1.26"}
 _DOCUMENT = "a Service document (a mapping with apiVersion, kind, metadata, spec)"
 
 Source = str | Path | bytes | Mapping[str, Any] | list | tuple | ServiceSpec | Manifests
@@ -105,13 +110,26 @@ def _read(doc: Any, errors: list[tuple[str, str]], notes: list[tuple[str, str]]
                       notes=notes)
     if top is None:
         return None, True
-    wanted = MANIFEST_API_VERSIONS[kind]
-    top.require("apiVersion", choice_check((wanted,)))
+    api_version = _read_api_version(top, kind)
     if kind in ("Deployment", "Rollout"):
         return read_workload(top, kind), True
     if kind == "Service":
         return read_service(top), True
-    return read_hpa(top), True
+    return read_hpa(top, api_version), True
+
+
+def _read_api_version(top: Reader, kind: str) -> str | None:
+    """The document's apiVersion, one of those ``kind`` is served at; a version Kubernetes
+    no longer serves is named as such."""
+    wanted = MANIFEST_API_VERSIONS[kind]
+    given = top.data.get("apiVersion")
+    if given in REMOVED_API_VERSIONS:
+        top.error("apiVersion", f"expected {' or '.join(map(repr, wanted))}, got {given!r}, "
+                                f"which Kubernetes no longer serves (removed in "
+                                f"{REMOVED_API_VERSIONS[given]}): write "
+                                f"apiVersion: {wanted[0]}")
+        return None
+    return top.require("apiVersion", choice_check(wanted))
 
 
 def _is_manifest(doc: Mapping[str, Any]) -> bool:

@@ -70,6 +70,18 @@ def test_the_hpa_walkthrough_scales_on_cpu_relative_to_the_request():
         "targetCPUUtilizationPercentage": 50}}
 
 
+def test_the_walkthrough_with_its_older_autoscaling_v1_hpa_scales_the_same():
+    from tests.spec.test_manifests import HPA_V1
+
+    deployment_and_service = text("php-apache.yaml").rsplit("\n---\n", 1)[0]
+    c = t3.Cluster(seed=1)
+    c.apply(deployment_and_service + "\n---\n" + HPA_V1)
+    c.run(until=30)
+    c.set_load("php-apache", cpu=305)
+    c.run_for(120)
+    assert c.service("php-apache").status.desired == 7
+
+
 def test_without_a_cpu_request_utilisation_is_the_share_of_a_pods_capacity():
     c = t3.Cluster(seed=1)
     c.apply(text("php-apache.yaml", ("            requests:\n              cpu: 200m\n", "")))

@@ -251,6 +251,32 @@ def test_an_hpa_without_metrics_targets_80_percent_and_notes_other_metrics():
         "spec.behavior.scaleDown.tolerance"]
 
 
+#: the walkthrough's HPA as the docs wrote it until 2023 (and ``kubectl autoscale`` made it)
+HPA_V1 = """\
+apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: php-apache
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: php-apache
+  minReplicas: 1
+  maxReplicas: 10
+  targetCPUUtilizationPercentage: 50
+"""
+
+
+def test_an_autoscaling_v1_hpa_reads_as_its_v2_twin():
+    [entry] = load_manifests(HPA_V1).entries
+    assert entry.object == HorizontalPodAutoscaler("php-apache", "Deployment", "php-apache",
+                                                   Autoscale(1, 10, 50))
+    assert entry.manifest and entry.notes == ()
+    without_target = HPA_V1.replace("  targetCPUUtilizationPercentage: 50\n", "")
+    assert load_manifests(without_target).entries[0].object.autoscale.target_cpu == 80
+
+
 INVALID = [
     ("selector-does-not-match", deployment(selector={"matchLabels": {"app": "api"}}),
      [("spec.selector", "expected a selector that matches spec.template.metadata.labels "
@@ -285,8 +311,8 @@ INVALID = [
     ("bad-cpu-request", container(deployment(), resources={"requests": {"cpu": "lots"}}),
      [(f"{C0}.resources.requests.cpu", "expected a CPU quantity like 250m, 0.5 or 2 (1m..64 "
                                        "CPUs), got 'lots'")]),
-    ("deployment-api-version", {**deployment(), "apiVersion": "apps/v1beta1"},
-     [("apiVersion", "expected 'apps/v1', got 'apps/v1beta1'")]),
+    ("deployment-api-version", {**deployment(), "apiVersion": "apps/v2"},
+     [("apiVersion", "expected 'apps/v1', got 'apps/v2'; did you mean 'apps/v1'?")]),
     ("kind-misspelled", {**deployment(), "kind": "Deploymnet"},
      [("kind", "expected one of 'Service', 'Deployment', 'Rollout', got 'Deploymnet'; did you "
                "mean 'Deployment'?")]),
@@ -316,15 +342,24 @@ INVALID = [
      [("spec.scaleTargetRef.kind", "expected one of 'Deployment', 'Rollout', got "
                                    "'StatefulSet'"),
       ("spec.maxReplicas", "expected at least minReplicas (3), got 2")]),
-    ("hpa-api-version", {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
-                         "metadata": {"name": "h"}, "spec": {
-                             "scaleTargetRef": {"kind": "Deployment", "name": "web"},
-                             "maxReplicas": 2, "targetCPUUtilizationPercentage": 50}},
-     [("apiVersion", "expected 'autoscaling/v2', got 'autoscaling/v1'; did you mean "
-                     "'autoscaling/v2'?"),
-      ("spec.targetCPUUtilizationPercentage", "unknown field; expected one of "
-                                              "'scaleTargetRef', 'minReplicas', 'maxReplicas', "
-                                              "'metrics', 'behavior'")]),
+    ("hpa-api-version-no-longer-served",
+     {"apiVersion": "autoscaling/v2beta2", "kind": "HorizontalPodAutoscaler",
+      "metadata": {"name": "h"}, "spec": {
+          "scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 2}},
+     [("apiVersion", "expected 'autoscaling/v2' or 'autoscaling/v1', got "
+                     "'autoscaling/v2beta2', which Kubernetes no longer serves (removed in "
+                     "1.26): write apiVersion: autoscaling/v2")]),
+    ("deployment-api-version-no-longer-served", {**deployment(), "apiVersion": "extensions/v1beta1"},
+     [("apiVersion", "expected 'apps/v1', got 'extensions/v1beta1', which Kubernetes no "
+                     "longer serves (removed in 1.16): write apiVersion: apps/v1")]),
+    ("hpa-v1-with-v2-fields", {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+                               "metadata": {"name": "h"}, "spec": {
+                                   "scaleTargetRef": {"kind": "Deployment", "name": "web"},
+                                   "maxReplicas": 2, "targetCPUUtilizationPercentage": 0,
+                                   "metrics": []}},
+     [("spec.metrics", "unknown field; expected one of 'scaleTargetRef', 'minReplicas', "
+                       "'maxReplicas', 'targetCPUUtilizationPercentage'"),
+      ("spec.targetCPUUtilizationPercentage", "expected a CPU percentage 1..1000, got 0")]),
     ("hpa-kind-misspelled", {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscalar",
                              "metadata": {"name": "h"}},
      [("kind", "expected 'HorizontalPodAutoscaler' or a kind t32sim skips, got "
