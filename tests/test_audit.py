@@ -254,11 +254,13 @@ def test_a_rollback_to_an_old_copy_needs_an_external_anchor(log, tmp_path):
         if os.path.exists(str(db) + suffix):
             os.remove(str(db) + suffix)
     shutil.copy(tmp_path / "old.db", db)
-    assert log.verify().ok                       # undetectable from the database alone
-    report = log.verify(anchor=anchor)
+    log.close()
+    restored = AuditLog(db, key=KEY, create_key=False)      # as `t32sim audit verify` opens it
+    assert restored.verify().ok                  # undetectable from the database alone
+    report = restored.verify(anchor=anchor)
     assert (report.ok, report.first_bad_id, report.reason) == (
         False, 4, "the log ends at row 3 but the anchor names row 4: the tail was truncated")
-    assert log.verify(anchor=(3, log.head()[1])).ok
+    assert restored.verify(anchor=(3, restored.head()[1])).ok
 
 
 def test_an_anchor_with_the_wrong_mac_is_reported(log):
@@ -328,3 +330,11 @@ def test_a_verifier_never_invents_a_key(tmp_path, monkeypatch):
     with pytest.raises(AuditKeyError, match=r"monitor.audit.key: no audit key file; set T32SIM_AUDIT_KEY"):
         AuditLog(tmp_path / "monitor.db", create_key=False)
     assert not (tmp_path / "monitor.audit.key").exists()
+
+
+def test_the_log_file_is_private(log, tmp_path):
+    fill(log, 1)
+    for name in ("audit.db", "audit.db-wal", "audit.db-shm"):
+        path = tmp_path / name
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, name

@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 from t32sim.audit.keys import load_key
 from t32sim.audit.text import FIELD_LIMITS, neutralise
 from t32sim.enums import StrEnum
+from t32sim.web.sqlite import Database
 
 __all__ = ["AuditLog", "AuditRow", "AuditResult", "VerifyReport", "GENESIS", "COLUMNS"]
 
@@ -92,8 +93,9 @@ def _utc_now() -> datetime:
 class AuditLog:
     """An HMAC-chained audit table ``audit`` in the SQLite database at ``path``.
 
-    Safe to use from many threads and processes: every call opens its own
-    short-lived connection, and writes take the database's write lock first.
+    Safe to use from many threads and processes: one :class:`t32sim.web.Database`
+    connection (WAL, a 0600 file) per object, writes take the database's write lock
+    first, and :meth:`verify` reads one snapshot on a connection of its own.
     """
 
     def __init__(self, path: str | os.PathLike, key: bytes | str | None = None, *,
@@ -105,31 +107,36 @@ class AuditLog:
         self._clock = clock or _utc_now
         self.busy_timeout = busy_timeout
         self.writer = create_key
+        self._db: Database | None = None
         if self.writer:                       # a verifier changes nothing, not even the schema
             self._create()
 
+    @property
+    def db(self) -> Database:
+        """The connection, opened on first use."""
+        if self._db is None:
+            self._db = Database(self.path, timeout=self.busy_timeout)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
     def _create(self) -> None:
         """Tables and head; a log whose head is missing is anchored again, and says so."""
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute(_SCHEMA)
-                conn.execute(_HEAD_SCHEMA)
-                if conn.execute("SELECT 1 FROM audit_head").fetchone() is None:
-                    last = conn.execute("SELECT id FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-                    self._set_head(conn, 0, GENESIS)
-                    if last is not None:
-                        self._append(conn, {
-                            "who": "audit", "source": "", "action": "audit.anchor",
-                            "target": "audit_head", "result": AuditResult.ERROR.value,
-                            "detail": f"the keyed head was missing (deleted, or a log from "
-                                      f"before heads); anchored again at row {last[0] + 1}"})
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self.db.transaction() as conn:
+            conn.execute(_SCHEMA)
+            conn.execute(_HEAD_SCHEMA)
+            if conn.execute("SELECT 1 FROM audit_head").fetchone() is None:
+                last = conn.execute("SELECT id FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+                self._set_head(conn, 0, GENESIS)
+                if last is not None:
+                    self._append(conn, {
+                        "who": "audit", "source": "", "action": "audit.anchor",
+                        "target": "audit_head", "result": AuditResult.ERROR.value,
+                        "detail": f"the keyed head was missing (deleted, or a log from "
+                                  f"before heads); anchored again at row {last[0] + 1}"})
 
     # -- writing -------------------------------------------------------------------
     def record(self, who: str, action: str, target: str = "", detail: str = "",
@@ -148,15 +155,8 @@ class AuditLog:
         if not self.writer:
             raise ValueError("this AuditLog was opened to verify (create_key=False); it does "
                              "not write")
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                values = self._append(conn, fields)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        with self.db.transaction() as conn:
+            values = self._append(conn, fields)
         return AuditRow(**values)
 
     def _append(self, conn: sqlite3.Connection, fields: Mapping[str, str]) -> dict:
@@ -199,25 +199,22 @@ class AuditLog:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        with self._connect() as conn:
-            return [AuditRow(*row) for row in conn.execute(sql, args)]
+        return [AuditRow(*row) for row in self.db.query(sql, tuple(args))]
 
     def count(self) -> int:
-        with self._connect() as conn:
-            return conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        return self.db.query("SELECT COUNT(*) FROM audit")[0][0]
 
     def head(self) -> tuple[int, str] | None:
-        """``(id, mac)`` of the newest row: keep it elsewhere as an anchor against truncation."""
-        with self._connect() as conn:
-            row = conn.execute("SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else None
+        """``(id, mac)`` of the newest row: keep it elsewhere as an anchor against a rollback."""
+        rows = self.db.query("SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1")
+        return (rows[0][0], rows[0][1]) if rows else None
 
     def verify(self, anchor: tuple[int, str] | None = None) -> VerifyReport:
         """Walk the chain and its keyed head; report the first row that was edited, removed
         or moved, or a head that does not match (the newest rows deleted)."""
-        with self._connect() as conn:
-            conn.execute("BEGIN")                 # one snapshot of rows and head
-            try:
+        reader = Database(self.path, timeout=self.busy_timeout)   # not this object's lock
+        try:
+            with reader.snapshot() as conn:          # one snapshot of rows and head
                 tables = {name for (name,) in conn.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if "audit" not in tables:
@@ -227,8 +224,8 @@ class AuditLog:
                     return report
                 head = (conn.execute("SELECT last_id, last_mac, mac FROM audit_head").fetchone()
                         if "audit_head" in tables else None)
-            finally:
-                conn.execute("COMMIT")
+        finally:
+            reader.close()
         return self._check_head(report, last, head)
 
     def _check_head(self, report: VerifyReport, last: tuple[int, str],
@@ -291,21 +288,3 @@ class AuditLog:
         message = json.dumps([values[name] for name in COLUMNS[:-1]], ensure_ascii=False,
                              separators=(",", ":"))
         return hmac.new(self._key, message.encode("utf-8"), hashlib.sha256).hexdigest()
-
-    def _connect(self) -> "_Connection":
-        return _Connection(self.path, self.busy_timeout)
-
-
-class _Connection:
-    """A short-lived autocommit connection that is always closed."""
-
-    def __init__(self, path: Path, timeout: float):
-        self._conn = sqlite3.connect(path, timeout=timeout, isolation_level=None,
-                                     check_same_thread=False)
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self._conn
-
-    def __exit__(self, *exc) -> None:
-        self._conn.close()
-

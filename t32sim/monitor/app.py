@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import os
 import secrets
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from t32sim.audit import KEY_ENV, AuditLog, AuditResult
 from t32sim.auth import (
@@ -34,22 +30,16 @@ from t32sim.auth import (
 from t32sim.monitor.config import MonitorConfig
 from t32sim.monitor.core import ActionError, Monitor, MONITOR_ACTOR
 from t32sim.monitor.healthlog import HealthLog
-from t32sim.monitor.login import LoginQueue, source_of
+from t32sim.monitor.login import LoginQueue
 from t32sim.monitor.routes import STATIC, add_routes
-from t32sim.monitor.security import SiteGuard
+from t32sim.monitor.security import add_site_guard
 from t32sim.monitor.supervisor import TOKEN_ENV, Supervisor
 from t32sim.notify import EmailNotifier
+from t32sim.web import ApiError, client_source, install_error_handlers, mount_assets
 
 __all__ = ["create_monitor_app"]
 
 DELAY_SCALE_ENV = "T32SIM_DEMO_DELAY_SCALE"
-log = logging.getLogger(__name__)
-
-
-def _problem(status: int, error: str, detail: str, field: str | None = None,
-             headers: dict | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, headers=headers,
-                        content={"error": error, "detail": detail, "field": field})
 
 
 def _spawn_ports(config: MonitorConfig) -> dict[str, int]:
@@ -112,7 +102,7 @@ def create_monitor_app(config: MonitorConfig | None = None) -> FastAPI:
     def notify_failed(notification, exc) -> None:
         audit.record(MONITOR_ACTOR, "notify", target=notification.kind.value,
                      detail=f"{notification.subject}: {type(exc).__name__}: {exc}",
-                     result=AuditResult.ERROR.value)
+                     result=AuditResult.ERROR.value, source=MONITOR_ACTOR)
 
     owns_notifier = config.notifier == "env"
     notifier = (EmailNotifier.from_env(env, on_error=notify_failed) if owns_notifier
@@ -122,7 +112,7 @@ def create_monitor_app(config: MonitorConfig | None = None) -> FastAPI:
         monitor.on_process_event(kind, version, detail)
         if kind in ("exited", "failed"):
             audit.record(MONITOR_ACTOR, f"process.{kind}", target=version, detail=detail,
-                         result=AuditResult.ERROR.value)
+                         result=AuditResult.ERROR.value, source=MONITOR_ACTOR)
 
     supervisor = None
     if config.spawn:
@@ -162,50 +152,26 @@ def create_monitor_app(config: MonitorConfig | None = None) -> FastAPI:
     async def refused(scope, field: str, why: str) -> None:
         await asyncio.to_thread(noise.record, "-", f"http.{scope['method'].lower()}",
                                 scope.get("path", ""), why, AuditResult.REFUSED.value,
-                                source_of(Request(scope)))
+                                client_source(scope))
 
-    app.add_middleware(SiteGuard, trusted_origins=config.trusted_origins, on_refused=refused)
-    _add_error_handlers(app)
+    add_site_guard(app, config, refused)
+    _add_error_handlers(app, authenticator)
+    mount_assets(app)                        # /static/web/web.js, before the monitor's /static
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     add_routes(app, monitor)
     return app
 
 
-def _add_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(AuthError)
-    async def auth_error(request: Request, exc: AuthError):
+def _add_error_handlers(app: FastAPI, authenticator: Authenticator) -> None:
+    """The shared ``{error, detail, field}`` handlers, with the monitor's own errors."""
+    def auth_error(exc: AuthError) -> ApiError:
         headers = {}
         if exc.status == 401:
-            headers["WWW-Authenticate"] = request.app.state.authenticator.challenge
+            headers["WWW-Authenticate"] = authenticator.challenge
         if exc.retry_after is not None:
             headers["Retry-After"] = str(exc.retry_after)
-        return _problem(exc.status, exc.error, exc.detail, None, headers)
+        return ApiError(exc.status, exc.error, exc.detail, None, headers or None)
 
-    @app.exception_handler(ActionError)
-    async def action_error(request: Request, exc: ActionError):
-        return _problem(exc.status, exc.error, exc.detail, exc.field)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
-        errors = exc.errors()
-        first = errors[0] if errors else {}
-        loc = list(first.get("loc", ()))
-        if first.get("type") == "json_invalid":
-            field = "body"                       # the position in the JSON is not a field
-        else:
-            field = ".".join(str(p) for p in loc if p not in ("body", "query", "path")) or None
-        message = first.get("msg", "invalid request")
-        return _problem(422, "invalid_parameter", f"{field}: {message}" if field else message, field)
-
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception):
-        log.exception("t32sim monitor: %s %s failed", request.method, request.url.path)
-        return _problem(500, "internal_error", "the monitor could not complete this request; "
-                                               "its log has the details")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
-        field = "body" if exc.status_code == 400 else None
-        return _problem(exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail),
-                        field, getattr(exc, "headers", None))
+    install_error_handlers(app, docs="/openapi.json", more=[
+        (AuthError, auth_error),
+        (ActionError, lambda exc: ApiError(exc.status, exc.error, exc.detail, exc.field))])

@@ -180,6 +180,7 @@ def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             interval=args.interval, timeout=args.timeout, threshold=args.threshold,
             window=args.window, cooldown=args.cooldown, wrap=args.wrap, retention=args.retention,
             spawn=args.spawn, trusted_origins=tuple(args.trusted_origin), env=env,
+            allowed_hosts=_allowed_hosts(args.host, args.trusted_origin),
             announce=lambda text: print(text, file=out, flush=True))
     except ValueError as error:
         print(f"t32sim monitor: {error}", file=sys.stderr)
@@ -218,6 +219,18 @@ def cmd_monitor(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return 0
 
 
+def _allowed_hosts(host: str, trusted_origins: list[str]) -> tuple[str, ...] | None:
+    """On loopback: this machine's names and the trusted origins' hosts (a DNS-rebinding
+    page names another host); on a public address: any host."""
+    if not is_loopback(host):
+        return None
+    from urllib.parse import urlsplit
+
+    from t32sim.web import LOOPBACK_HOSTS
+    names = (*LOOPBACK_HOSTS, host, *(urlsplit(o).hostname for o in trusted_origins))
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
 def _add_user(args: argparse.Namespace, out: TextIO) -> int:
     from t32sim.auth import UserStore, default_users_path
     password = os.environ.get("T32SIM_NEW_USER_PASSWORD")
@@ -239,6 +252,7 @@ def _add_user(args: argparse.Namespace, out: TextIO) -> int:
 def _reset_password(args: argparse.Namespace, out: TextIO) -> int:
     from t32sim.audit import AuditKeyError, AuditLog
     from t32sim.auth import ADMIN_PASSWORD_ENV, UserStore, default_users_path, reset_password
+    from t32sim.web import COMMAND_LINE
     name = args.reset_password
     try:
         log = AuditLog(args.db)                  # first: no reset that cannot be audited
@@ -254,7 +268,7 @@ def _reset_password(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     log.record(_os_user(), "auth.password_reset", target=name,
                detail=f"new password for {name} set with `t32sim monitor --reset-password`",
-               source="cli")
+               source=COMMAND_LINE)
     if chosen:
         print(f"t32sim monitor: new password for '{name}' saved (hash only) in {store.path}",
               file=out)

@@ -46,6 +46,7 @@ class MonitorConfig:
     api_key: str | None = None           # else T32SIM_API_KEY
     notifier: Any = "env"                # an EmailNotifier, None, or "env" (from T32SIM_SMTP_*)
     trusted_origins: tuple[str, ...] = ()  # extra Origins allowed to POST (reverse proxies)
+    allowed_hosts: tuple[str, ...] | None = None   # Host names answered (None: any; 421 else)
     lock_failures: int = 5
     lock_seconds: float = 60.0
     delay_scale: float | None = None     # the services' delay scale (else T32SIM_DEMO_DELAY_SCALE, else 1)

@@ -278,6 +278,8 @@ class Monitor(Actions):
     # -- side effects -------------------------------------------------------------------
     async def _audit(self, who: str, action: str, *, target: str = "", detail: str = "",
                      result: AuditResult | str = AuditResult.OK, source: str = "") -> None:
+        """One audit row; the monitor's own rows name it as their source."""
+        source = source or (MONITOR_ACTOR if who == MONITOR_ACTOR else "")
         await asyncio.to_thread(self.audit.record, who, action, target, detail, str(result), source)
 
     def _notify(self, kind: str, *args: str) -> None:

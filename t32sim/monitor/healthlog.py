@@ -1,11 +1,12 @@
-"""The health log: every check in SQLite, with bounded retention (the newest N rows)."""
+"""The health log: every check in SQLite (``t32sim.web.Database``: WAL, a 0600 file), with
+bounded retention (the newest N rows)."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 from t32sim.monitor.checker import HealthCheck
+from t32sim.web import Database
 
 __all__ = ["HealthLog"]
 
@@ -33,22 +34,11 @@ class HealthLog:
             raise ValueError(f"retention: expected an integer >= 1, got {retention!r}")
         self.path = Path(path)
         self.retention = retention
-        conn = self._connect()
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-        finally:
-            conn.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
+        self.db = Database(self.path, schema=_SCHEMA)
 
     def record(self, check: HealthCheck, decision: str = "") -> int:
         """Store one check and drop rows beyond the retention; returns the new row id."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
+        with self.db.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO health (time, target, url, ok, status_code, latency_ms, error, decision)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -56,26 +46,16 @@ class HealthLog:
                  check.latency_ms, check.error[:500], str(decision)))
             row_id = cursor.lastrowid
             conn.execute("DELETE FROM health WHERE id <= ?", (row_id - self.retention,))
-            conn.execute("COMMIT")
-            return row_id
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            conn.close()
+        return row_id
 
     def rows(self, limit: int = 100, newest_first: bool = True) -> list[dict]:
         order = "DESC" if newest_first else "ASC"
-        conn = self._connect()
-        try:
-            cursor = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM health ORDER BY id {order} "
-                                  f"LIMIT ?", (int(limit),))
-            return [dict(zip(_COLUMNS, row), ok=bool(row[4])) for row in cursor]
-        finally:
-            conn.close()
+        rows = self.db.query(f"SELECT {', '.join(_COLUMNS)} FROM health ORDER BY id {order} "
+                             f"LIMIT ?", (int(limit),))
+        return [dict(zip(_COLUMNS, row), ok=bool(row[4])) for row in rows]
 
     def count(self) -> int:
-        conn = self._connect()
-        try:
-            return conn.execute("SELECT COUNT(*) FROM health").fetchone()[0]
-        finally:
-            conn.close()
+        return self.db.query("SELECT COUNT(*) FROM health")[0][0]
+
+    def close(self) -> None:
+        self.db.close()

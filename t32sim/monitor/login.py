@@ -16,13 +16,9 @@ import anyio
 from fastapi import Request
 
 from t32sim.auth import SESSION_COOKIE, AuthError, Authenticator, Principal
+from t32sim.web import client_source
 
-__all__ = ["LoginQueue", "principal", "source_of"]
-
-
-def source_of(request: Request) -> str:
-    """The client's address, as the audit log records it."""
-    return request.client.host if request.client else ""
+__all__ = ["LoginQueue", "principal"]
 
 
 class LoginQueue:
@@ -38,7 +34,7 @@ class LoginQueue:
         authorization = request.headers.get("authorization")
         api_key = request.headers.get("x-api-key")
         session = request.cookies.get(SESSION_COOKIE)
-        source = source_of(request)
+        source = client_source(request)
         fast = auth.quick(authorization, api_key, source, session)
         if fast is not None:
             return fast

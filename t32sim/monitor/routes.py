@@ -39,11 +39,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from t32sim.auth import SESSION_COOKIE, Principal, Role
 from t32sim.monitor.actions import ChaosKind
 from t32sim.monitor.core import Monitor
-from t32sim.monitor.login import principal, source_of
+from t32sim.monitor.login import principal
 from t32sim.monitor.schemas import (
     ACT_ERRORS, READ_ERRORS, AuditRows, ChaosResult, CpuBody, CrashBody, FailoverBody,
     FailoverResult, HealthRows, ResetResult, StatusBody, TargetBody, VerifyBody, WhoAmI, errors,
 )
+from t32sim.web import client_source
 
 __all__ = ["add_routes", "admin_for", "STATIC"]
 
@@ -55,7 +56,7 @@ def admin_for(action: str):
     """Dependency factory: the caller, who must be an admin to run ``action`` (403 audited)."""
     def dependency(request: Request, who: Principal = Depends(principal)) -> Principal:
         request.app.state.authenticator.authorize(who, Role.ADMIN, action,
-                                                  source=source_of(request))
+                                                  source=client_source(request))
         return who
     return dependency
 
@@ -88,6 +89,19 @@ def add_routes(app: FastAPI, monitor: Monitor) -> None:
     async def openapi(who: Principal = Depends(principal)):
         return JSONResponse(app.openapi())
 
+    plain_openapi = app.openapi
+
+    def openapi_with_security() -> dict:
+        """The schema says that every route needs Basic credentials or an X-API-Key."""
+        if app.openapi_schema is None:
+            schema = plain_openapi()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "basic": {"type": "http", "scheme": "basic"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
+            schema["security"] = [{"basic": []}, {"apiKey": []}]
+        return app.openapi_schema
+    app.openapi = openapi_with_security
+
     @app.get("/api/status", response_model=StatusBody, responses=read)
     async def status(who: Principal = Depends(principal)):
         return monitor.snapshot()
@@ -115,28 +129,28 @@ def add_routes(app: FastAPI, monitor: Monitor) -> None:
               response_model=ChaosResult, responses=chaos)
     async def chaos_cpu(request: Request, body: CpuBody,
                         who: Principal = Depends(admin_for("chaos.cpu"))):
-        return await monitor.chaos(ChaosKind.CPU, who=who.name, source=source_of(request),
+        return await monitor.chaos(ChaosKind.CPU, who=who.name, source=client_source(request),
                                    target=body.target, level=body.level)
 
     @app.post("/api/chaos/corruption", summary="Chaos: corrupt a service's data (admin)",
               response_model=ChaosResult, responses=chaos)
     async def chaos_corruption(request: Request, body: Optional[TargetBody] = None,
                                who: Principal = Depends(admin_for("chaos.corruption"))):
-        return await monitor.chaos(ChaosKind.CORRUPTION, who=who.name, source=source_of(request),
+        return await monitor.chaos(ChaosKind.CORRUPTION, who=who.name, source=client_source(request),
                                    target=body.target if body else None)
 
     @app.post("/api/chaos/reset", summary="Chaos: reset one service (admin)",
               response_model=ChaosResult, responses=chaos)
     async def chaos_reset(request: Request, body: Optional[TargetBody] = None,
                           who: Principal = Depends(admin_for("chaos.reset"))):
-        return await monitor.chaos(ChaosKind.RESET, who=who.name, source=source_of(request),
+        return await monitor.chaos(ChaosKind.RESET, who=who.name, source=client_source(request),
                                    target=body.target if body else None)
 
     @app.post("/api/chaos/crash", summary="Chaos: kill a spawned service's process (admin)",
               response_model=ChaosResult, responses=chaos)
     async def chaos_crash(request: Request, body: Optional[CrashBody] = None,
                           who: Principal = Depends(admin_for("chaos.crash"))):
-        return await monitor.chaos(ChaosKind.CRASH, who=who.name, source=source_of(request),
+        return await monitor.chaos(ChaosKind.CRASH, who=who.name, source=client_source(request),
                                    target=body.target if body else None,
                                    down_for=body.down_for if body else 0.0)
 
@@ -144,10 +158,10 @@ def add_routes(app: FastAPI, monitor: Monitor) -> None:
               response_model=FailoverResult, responses=errors(*ACT_ERRORS, 409))
     async def failover(request: Request, body: Optional[FailoverBody] = None,
                        who: Principal = Depends(admin_for("failover.manual"))):
-        return await monitor.switch(who=who.name, source=source_of(request),
+        return await monitor.switch(who=who.name, source=client_source(request),
                                     to=body.to if body else None)
 
     @app.post("/api/reset", summary="Reset every service and return to the first version (admin)",
               response_model=ResetResult, responses=act)
     async def reset(request: Request, who: Principal = Depends(admin_for("reset"))):
-        return await monitor.reset(who=who.name, source=source_of(request))
+        return await monitor.reset(who=who.name, source=client_source(request))

@@ -1,7 +1,8 @@
 """The shapes of the monitor's JSON: request bodies, answers and errors (its OpenAPI schema).
 
-Every route declares the error statuses it can answer with, each with the common body
-``{error, detail, field}``, so the published schema is true to the responses.
+Every route declares the error statuses it can answer with, each with the shared body
+``{error, detail, field}`` of :mod:`t32sim.web`, so the published schema is true to the
+responses.
 """
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["TargetBody", "CpuBody", "CrashBody", "FailoverBody", "ErrorBody", "StatusBody",
+from t32sim.web import error_responses
+
+__all__ = ["TargetBody", "CpuBody", "CrashBody", "FailoverBody", "StatusBody",
            "HealthRows", "AuditRows", "VerifyBody", "WhoAmI", "ChaosResult", "FailoverResult",
            "ResetResult", "errors", "READ_ERRORS", "ACT_ERRORS"]
 
@@ -38,12 +41,6 @@ class FailoverBody(_Body):
 
 
 # -- answers --------------------------------------------------------------------------
-class ErrorBody(BaseModel):
-    error: str = Field(..., description="a short machine-readable name")
-    detail: str = Field(..., description="one sentence for people")
-    field: Optional[str] = Field(..., description="the offending field or header, if any")
-
-
 class _Policy(BaseModel):
     threshold: int
     window: float
@@ -190,6 +187,7 @@ class ResetResult(BaseModel):
 # -- error statuses -----------------------------------------------------------------
 _WHY = {
     400: "the body could not be read",
+    421: "the Host header names a host this monitor does not answer for",
     401: "no or wrong credentials (WWW-Authenticate says how to send them)",
     403: "the role may not do this, or a cross-site request",
     409: "not possible right now (stable release, not spawned, no next version)",
@@ -203,8 +201,8 @@ _WHY = {
 
 
 def errors(*codes: int) -> dict:
-    """``responses=`` for a route: each status with the common error body."""
-    return {code: {"model": ErrorBody, "description": _WHY[code]} for code in codes}
+    """``responses=`` for a route: each status with the shared ``{error, detail, field}``."""
+    return error_responses(*codes, **{f"s{code}": _WHY[code] for code in codes})
 
 
 READ_ERRORS = (401, 429, 500, 503)

@@ -124,10 +124,11 @@ def validation_error(exc: RequestValidationError) -> ApiError:
     return ApiError(422, "invalid_parameter", detail, field, errors=errors)
 
 
-def install_error_handlers(app: FastAPI, more: Iterable[tuple[type[Exception], Any]] = ()
-                           ) -> None:
+def install_error_handlers(app: FastAPI, more: Iterable[tuple[type[Exception], Any]] = (),
+                           docs: str | None = "/docs") -> None:
     """Answer every failure with the standard body. ``more`` are ``(exception type,
-    exc -> ApiError)`` pairs for an app's own errors (``SpecError``, ``AuthError``...)."""
+    exc -> ApiError)`` pairs for an app's own errors (``SpecError``, ``AuthError``...).
+    ``docs`` is where a 404 points to for the API (None: nowhere)."""
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -149,7 +150,8 @@ def install_error_handlers(app: FastAPI, more: Iterable[tuple[type[Exception], A
         code = STATUS_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"There is no endpoint {request.url.path}; see /docs for the API."
+            detail = f"There is no endpoint {request.url.path}" + (
+                f"; see {docs} for the API." if docs else ".")
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
         field = "body" if exc.status_code == 400 else None

@@ -10,6 +10,8 @@ its journal and the audit log in the same file; the monitor its health and audit
     with db.transaction() as conn:          # BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)
         conn.execute("INSERT ...", (...))
     rows = db.query("SELECT ...", (...))
+    with db.snapshot() as conn:             # BEGIN ... COMMIT: consistent reads
+        ...
     db.close()
 
 The file and its ``-wal`` / ``-shm`` companions are created mode 0600 (SQLite gives the
@@ -81,6 +83,17 @@ class Database:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction (plain ``BEGIN``): every query in the block sees the same
+        state, and in WAL mode writers on other connections are not held up."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                self._conn.execute("COMMIT")
 
     def execute(self, sql: str, params: tuple | dict = ()) -> None:
         """One statement in its own (autocommit) transaction."""

@@ -1,4 +1,5 @@
-"""The monitor app over HTTP (t32sim/monitor/app.py, security.py): auth, roles, CSRF, API."""
+"""The monitor app over HTTP (t32sim/monitor/app.py, routes.py, security.py): auth, roles, CSRF,
+API."""
 from __future__ import annotations
 
 import stat
@@ -96,12 +97,14 @@ def test_a_viewer_can_read_everything(app_client):
 
 # -- cross-site requests -------------------------------------------------------------
 @pytest.mark.parametrize("headers,field,detail", [
-    ({"Origin": "http://evil.example"}, "Origin", "Origin 'http://evil.example' is not this server"),
-    ({"Origin": "null"}, "Origin", "Origin 'null' is not this server"),
+    ({"Origin": "http://evil.example"}, "Origin",
+     "Origin 'http://evil.example' is not this server: requests from other sites may not change it."),
+    ({"Origin": "null"}, "Origin",
+     "Origin 'null' is not this server: requests from other sites may not change it."),
     ({"Sec-Fetch-Site": "cross-site"}, "Sec-Fetch-Site",
-     "Sec-Fetch-Site is 'cross-site': only same-origin requests may act"),
+     "Sec-Fetch-Site is 'cross-site': only pages of this server may change it."),
     ({"Sec-Fetch-Site": "same-site", "Origin": "http://testserver"}, "Sec-Fetch-Site",
-     "Sec-Fetch-Site is 'same-site': only same-origin requests may act"),
+     "Sec-Fetch-Site is 'same-site': only pages of this server may change it."),
 ])
 def test_a_cross_site_post_is_refused_before_anything_happens(app_client, headers, field, detail):
     client, app = app_client
@@ -175,32 +178,41 @@ def test_an_api_key_can_act_as_admin(config_for):
 
 
 @pytest.mark.parametrize("path,body,field,detail", [
-    ("/api/chaos/cpu", {"level": 150}, "level", "level: Input should be less than or equal to 100"),
-    ("/api/chaos/cpu", {}, "level", "level: Field required"),
+    ("/api/chaos/cpu", {"level": 150}, "level",
+     "The body field 'level' is invalid: Input should be less than or equal to 100 (got 150)."),
+    ("/api/chaos/cpu", {}, "level", "The body field 'level' is required."),
     ("/api/chaos/cpu", {"level": "lots"}, "level",
-     "level: Input should be a valid number, unable to parse string as a number"),
+     "The body field 'level' is invalid: Input should be a valid number, unable to parse string "
+     "as a number (got 'lots')."),
     ("/api/chaos/reset", {"target": "v9"}, "target", "target: expected one of v1, v2, v3, got 'v9'"),
-    ("/api/chaos/reset", {"tagret": "v1"}, "tagret", "tagret: Extra inputs are not permitted"),
+    ("/api/chaos/reset", {"tagret": "v1"}, "tagret",
+     "The body field 'tagret' is invalid: Extra inputs are not permitted (got 'v1')."),
     ("/api/failover", {"to": "v7"}, "target", "target: expected one of v1, v2, v3, got 'v7'"),
+    ("/api/chaos/crash", {"down_for": -1}, "down_for",
+     "The body field 'down_for' is invalid: Input should be greater than or equal to 0 (got -1)."),
 ])
 def test_bad_input_is_422_naming_the_field(app_client, path, body, field, detail):
-    client, _ = app_client
+    client, app = app_client
     response = client.post(path, json=body, headers=ADMIN)
-    assert (response.status_code, response.json()) == (422, {
-        "error": "invalid_parameter", "detail": detail, "field": field})
+    answer = response.json()
+    assert (response.status_code, answer["error"], answer["detail"], answer["field"]) == (
+        422, "invalid_parameter", detail, field)
+    assert answer.get("errors", [{"field": field}])[0]["field"] == field
+    assert app.state.monitor.policy.active == "v1"
 
 
 @pytest.mark.parametrize("body,status,error,detail", [
     (b"\xff", 400, "bad_request", "There was an error parsing the body"),
-    (b"{not json", 422, "invalid_parameter", "body: JSON decode error"),
-    (b'{"level": ', 422, "invalid_parameter", "body: JSON decode error"),
+    (b"{not json", 422, "invalid_parameter", "The body is not valid JSON: JSON decode error."),
+    (b'{"level": ', 422, "invalid_parameter", "The body is not valid JSON: JSON decode error."),
 ])
 def test_an_unreadable_json_body_names_the_body(app_client, body, status, error, detail):
     client, app = app_client
     headers = {**ADMIN, "Content-Type": "application/json"}
     response = client.post("/api/chaos/cpu", content=body, headers=headers)
-    assert (response.status_code, response.json()) == (status, {
-        "error": error, "detail": detail, "field": "body"})
+    answer = response.json()
+    assert (response.status_code, answer["error"], answer["detail"], answer["field"]) == (
+        status, error, detail, "body")
     assert audit_rows(app) == []
 
 
@@ -208,7 +220,8 @@ def test_unknown_paths_are_json_404(app_client):
     client, _ = app_client
     response = client.get("/api/nothing", headers=ADMIN)
     assert (response.status_code, response.json()) == (404, {
-        "error": "not_found", "detail": "Not Found", "field": None})
+        "error": "not_found", "field": None,
+        "detail": "There is no endpoint /api/nothing; see /openapi.json for the API."})
 
 
 def test_an_unreachable_service_is_a_502_and_audited(app_client):
@@ -309,6 +322,15 @@ def test_an_unexpected_failure_is_a_json_500_without_a_traceback(config_for):
         response = client.get("/api/audit", headers=ADMIN)
     assert (response.status_code, response.json()) == (500, {
         "error": "internal_error",
-        "detail": "the monitor could not complete this request; its log has the details",
-        "field": None})
+        "detail": "The server failed (RuntimeError); its log has the details.", "field": None})
     assert "disk on fire" not in response.text
+
+
+def test_on_loopback_a_dns_rebinding_host_is_refused(config_for):
+    from t32sim.web import LOOPBACK_HOSTS
+    app = create_monitor_app(config_for(allowed_hosts=LOOPBACK_HOSTS))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get("/api/whoami", headers=ADMIN).status_code == 200
+        rebound = client.get("/api/whoami", headers={**ADMIN, "Host": "evil.example:8000"})
+    assert (rebound.status_code, rebound.json()["error"], rebound.json()["field"]) == (
+        421, "unknown_host", "Host")

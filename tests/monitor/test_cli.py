@@ -27,6 +27,13 @@ def parse(*argv):
     return build_parser().parse_args(list(argv))
 
 
+def test_on_loopback_only_this_machines_names_are_answered():
+    from t32sim.monitor.cli import _allowed_hosts
+    assert _allowed_hosts("127.0.0.1", ["https://monitor.example:8443"]) == (
+        "127.0.0.1", "localhost", "::1", "monitor.example")
+    assert _allowed_hosts("0.0.0.0", []) is None
+
+
 def test_monitor_options_reach_the_handler():
     args = parse("monitor", "--spawn", "--db", "x.db", "--interval", "0.5", "--ports", "9001,9002,9003",
                  "--cooldown", "30", "--threshold", "3", "--wrap")
@@ -271,7 +278,7 @@ def test_reset_password_prints_a_new_one_once_and_audits_it(filled_db, capsys):
     assert password not in default_users_path(db).read_text()
     row = log.rows(limit=1)[0]
     assert (row.action, row.target, row.source, row.result) == (
-        "auth.password_reset", "admin", "cli", "ok")
+        "auth.password_reset", "admin", "command line", "ok")
     assert password not in row.detail
     assert log.verify().ok
 

@@ -47,7 +47,7 @@ def test_the_dashboard_end_to_end_in_a_browser(config_for, tmp_path, browser):
         page.goto(url + "/")
         expect(page.locator("#status")).to_have_text("UP")
         expect(page.locator("#active")).to_have_text("v1")
-        expect(page.locator("#chart svg circle.v1").first).to_be_attached()
+        expect(page.locator('#chart svg [data-version="v1"]').first).to_be_attached()
         expect(page.locator("#verify")).to_contain_text("chain intact")
         assert page.locator("#audit tbody tr").count() >= 1
         assert page.locator("#services tbody tr").count() == 3
@@ -160,8 +160,12 @@ def test_the_dashboard_reads_from_the_back_row(config_for, tmp_path, browser):
             page.wait_for_timeout(300)
             assert re.fullmatch(r"\d+ / 5", page.inner_text("#failures"))
             assert re.fullmatch(r"\d+\.\d s", page.inner_text("#cooldown"))
-            assert page.locator("#chart svg circle.v1").count() >= 3
-            assert page.locator("#chart svg circle.v2").count() >= 3
+            v1 = page.locator('#chart svg [data-version="v1"]')
+            v2 = page.locator('#chart svg [data-version="v2"]')
+            assert v1.count() >= 3 and v2.count() >= 3
+            assert v1.first.evaluate("e => e.tagName") == "circle"     # a shape per version,
+            assert v2.first.evaluate("e => e.tagName") == "rect"       # not only a colour
+            assert v1.first.get_attribute("fill") != v2.first.get_attribute("fill")
             assert page.input_value("#level") == "80"           # the server's value, not 0
             assert page.inner_text("#target-state").startswith("v2: CPU 80 % · data ok")
             path = tmp_path / f"dashboard-{width}x{height}.png"

@@ -33,9 +33,10 @@ def test_the_schema_needs_a_viewer_and_names_every_error(config_for):
     assert sorted(paths["/api/chaos/crash"]["post"]["responses"]) == [
         "200", "400", "401", "403", "409", "415", "422", "429", "500", "502", "503"]
     error = paths["/api/whoami"]["get"]["responses"]["401"]["content"]["application/json"]
-    assert error["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
-    assert schema["components"]["schemas"]["ErrorBody"]["required"] == ["error", "detail", "field"]
+    assert error["schema"]["required"] == ["error", "detail", "field"]
     assert "422" not in paths["/api/whoami"]["get"]["responses"]    # replaced by ours, not FastAPI's
+    assert schema["security"] == [{"basic": []}, {"apiKey": []}]
+    assert schema["components"]["securitySchemes"]["basic"] == {"type": "http", "scheme": "basic"}
 
 
 def test_answers_match_their_declared_models(config_for):

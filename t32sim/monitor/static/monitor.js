@@ -1,12 +1,14 @@
-// t32sim monitor dashboard: polls the JSON API, draws the latency chart as inline SVG (one dot
-// per check, coloured by the version it asked, failed checks ringed red, failovers marked),
-// and sends actions as same-origin JSON POSTs. Text is always set with textContent.
+// t32sim monitor dashboard: polls the JSON API, draws the latency chart as inline SVG (one mark
+// per check in the colour and shape of the version it asked, failed checks ringed red,
+// failovers marked), and sends actions as same-origin JSON POSTs. Fetching, colours and
+// markers come from the shared /static/web/web.js (window.T32Web). Text is set with textContent.
 "use strict";
 (function () {
   const root = document.body.dataset.root || "";
   const isAdmin = document.body.dataset.role === "admin";
   const SVG = "http://www.w3.org/2000/svg";
-  const VERSIONED = ["v1", "v2", "v3"];
+  const { api, ApiFailure, look, el } = window.T32Web;
+  let versions = ["v1", "v2", "v3"];
   let pollMs = 1000;
   let stopped = false;
   let polls = 0;
@@ -14,30 +16,29 @@
   let sliderFor = null;          // the target whose server value the slider shows
 
   const $ = (id) => document.getElementById(id);
-  const versionClass = (v) => (VERSIONED.includes(v) ? v : "other");
+  const styleOf = (v) => look(Math.max(0, versions.indexOf(v)));   // colour, marker per version
 
   async function getJSON(path) {
-    const response = await fetch(root + path, { credentials: "same-origin", cache: "no-store" });
-    if (response.status === 401 || response.status === 429) {
-      stopped = true;
-      throw new Error("not signed in (" + response.status + "): reload the page");
+    try {
+      return await api("GET", root + path);
+    } catch (err) {
+      if (err instanceof ApiFailure && (err.status === 401 || err.status === 429)) {
+        stopped = true;
+        throw new Error("not signed in (" + err.status + "): reload the page");
+      }
+      throw err;
     }
-    if (!response.ok) throw new Error(path + " -> HTTP " + response.status);
-    return response.json();
   }
 
   function cell(row, text, cls) {
-    const td = document.createElement("td");
-    td.textContent = text === null || text === undefined ? "" : String(text);
-    if (cls) td.className = cls;
-    row.appendChild(td);
+    row.appendChild(el("td", cls ? { class: cls } : {}, text === null || text === undefined ? "" : String(text)));
   }
 
   function fillTable(id, rows, columns) {
     const body = $(id).querySelector("tbody");
-    const fresh = document.createElement("tbody");
+    const fresh = el("tbody");
     for (const item of rows) {
-      const tr = document.createElement("tr");
+      const tr = el("tr");
       for (const [key, cls] of columns) {
         const value = typeof key === "function" ? key(item) : item[key];
         cell(tr, value, typeof cls === "function" ? cls(item) : cls);
@@ -51,10 +52,10 @@
   const clock = (iso) => (iso ? iso.slice(11, 19) : "");
 
   function svg(tag, attrs, parent) {
-    const el = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-    if (parent) parent.appendChild(el);
-    return el;
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    if (parent) parent.appendChild(node);
+    return node;
   }
 
   // -- the chart ---------------------------------------------------------------------------
@@ -62,17 +63,20 @@
     const box = $("chart");
     const W = Math.max(300, box.clientWidth), H = Math.max(160, box.clientHeight);
     const font = parseFloat(getComputedStyle(document.body).fontSize) * 0.75;
-    const L = font * 4.2, R = font * 0.8, T = font * 1.6, B = font * 1.8;
     const points = rows.slice().reverse();                    // oldest first
     const timeoutMs = status ? status.timeout * 1000 : 1000;
     const maxLatency = Math.max(timeoutMs * 1.1, ...points.map((p) => p.latency_ms));
-    const step = maxLatency > 2000 ? 1000 : maxLatency > 500 ? 250 : 100;
+    const step = niceStep(maxLatency / 3);
     const top = Math.ceil(maxLatency / step) * step;
+    const ticks = [];
+    for (let v = 0; v <= top + 1e-9; v += step) ticks.push(+v.toFixed(3));
+    const L = font * (0.62 * Math.max(...ticks.map((v) => (v + " ms").length)) + 0.8);
+    const R = font * 0.8, T = font * 1.6, B = font * 1.8;
     const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H,
                                "font-size": font.toFixed(1) });
     const x = (i) => L + (points.length <= 1 ? 0 : (i * (W - L - R)) / (points.length - 1));
     const y = (v) => T + (H - T - B) * (1 - Math.min(v, top) / top);
-    for (const v of [0, top / 2, top]) {
+    for (const v of ticks) {
       svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "axis" }, chart);
       svg("text", { x: L - font * 0.4, y: y(v) + font * 0.35, "text-anchor": "end" }, chart)
         .textContent = v + " ms";
@@ -83,11 +87,11 @@
         x(i).toFixed(1) + "," + y(p.latency_ms).toFixed(1)).join(" ") }, chart);
       const radius = Math.max(3, Math.min(font * 0.42, (W - L - R) / points.length / 2.2));
       points.forEach((p, i) => {
-        const dot = svg("circle", { cx: x(i), cy: y(p.latency_ms), r: radius,
-                                    class: "check " + versionClass(p.target) }, chart);
-        svg("title", {}, dot).textContent = shortTime(p.time) + " " + p.target + ": " +
+        const mark = shape(styleOf(p.target), x(i), y(p.latency_ms), radius, chart);
+        mark.setAttribute("data-version", p.target);
+        svg("title", {}, mark).textContent = shortTime(p.time) + " " + p.target + ": " +
           (p.ok ? "ok" : p.error) + " (" + p.latency_ms + " ms)";
-        if (!p.ok) svg("circle", { cx: x(i), cy: y(p.latency_ms), r: radius + 3, class: "fail" }, chart);
+        if (!p.ok) svg("circle", { cx: x(i), cy: y(p.latency_ms), r: radius + 3.5, class: "fail" }, chart);
       });
       const first = points[0].time, lastTime = points[points.length - 1].time;
       for (const s of (status ? status.switches : [])) {
@@ -107,21 +111,31 @@
     box.replaceChildren(chart);
   }
 
+  /** The smallest of 1, 2, 2.5, 5 x 10^n that is at least ``raw``. */
+  function niceStep(raw) {
+    const mag = Math.pow(10, Math.floor(Math.log10(raw || 1)));
+    return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  }
+
+  /** One check's mark: the version's shape (circle, square, triangle, diamond) and colour. */
+  function shape(style, cx, cy, r, parent) {
+    const attrs = { fill: style.color, class: "check" };
+    if (style.marker === "square") return svg("rect", { ...attrs, x: cx - r, y: cy - r, width: 2 * r, height: 2 * r }, parent);
+    if (style.marker === "triangle") return svg("polygon", { ...attrs, points: `${cx},${cy - r * 1.25} ${cx + r * 1.15},${cy + r * 0.85} ${cx - r * 1.15},${cy + r * 0.85}` }, parent);
+    if (style.marker === "diamond") return svg("polygon", { ...attrs, points: `${cx},${cy - r * 1.3} ${cx + r},${cy} ${cx},${cy + r * 1.3} ${cx - r},${cy}` }, parent);
+    return svg("circle", { ...attrs, cx, cy, r }, parent);
+  }
+
   function drawLegend(status) {
     const legend = $("legend");
     if (legend.childElementCount || !status) return;
     for (const v of status.versions) {
-      const item = document.createElement("span");
-      const dot = document.createElement("i");
-      dot.className = "swatch " + versionClass(v);
-      item.append(dot, v);
-      legend.appendChild(item);
+      const mark = svg("svg", { viewBox: "-6 -6 12 12", class: "swatch" });
+      shape(styleOf(v), 0, 0, 4.5, mark);
+      legend.appendChild(el("span", {}, "")).append(mark, v);
     }
-    const fail = document.createElement("span");
-    const ring = document.createElement("i");
-    ring.className = "swatch fail";
-    fail.append(ring, "failed check");
-    legend.appendChild(fail);
+    const ring = el("i", { class: "swatch fail" });
+    legend.appendChild(el("span", {}, "")).append(ring, "failed check");
   }
 
   // -- the cards, the reason line, the controls ---------------------------------------------
@@ -150,8 +164,9 @@
   }
 
   function renderStatus(s) {
+    versions = s.versions;
     $("active").textContent = s.active;
-    $("active").className = "big " + versionClass(s.active);
+    $("active").style.color = styleOf(s.active).color;
     $("status").textContent = s.status;
     $("status").className = "big pill " + s.status;
     const p = s.policy;
@@ -167,11 +182,7 @@
     pollMs = Math.max(1000, s.interval * 1000);
     const select = $("target");
     if (select.options.length === 1) {
-      for (const v of s.versions) {
-        const option = document.createElement("option");
-        option.value = v; option.textContent = v;
-        select.appendChild(option);
-      }
+      for (const v of s.versions) select.appendChild(el("option", { value: v }, v));
     }
     const target = select.value || s.active;
     $("target-state").textContent = describe(target, s);
@@ -189,19 +200,12 @@
     });
     fillTable("services", rows, [["version"], ["url"], ["cpu"], ["data", (r) => (r.data === "ok" ? "ok" : "bad")],
                                  ["state", (r) => (r.state.startsWith("running") ? "" : "warn")], ["pid"], ["restarts"]]);
-    const notes = $("notes");
-    const fresh = document.createElement("ol");
-    fresh.id = "notes"; fresh.className = "notes";
+    const fresh = el("ol", { id: "notes", class: "notes" });
     for (const note of s.notes.slice(0, 8)) {
-      const li = document.createElement("li");
-      li.className = note.kind;
-      const when = document.createElement("span");
-      when.className = "when";
-      when.textContent = clock(note.time) + (note.who !== "monitor" ? " " + note.who : "");
-      li.append(when, note.text);
-      fresh.appendChild(li);
+      const when = el("span", { class: "when" }, clock(note.time) + (note.who !== "monitor" ? " " + note.who : ""));
+      fresh.appendChild(el("li", { class: note.kind })).append(when, note.text);
     }
-    notes.replaceWith(fresh);
+    $("notes").replaceWith(fresh);
   }
 
   function setSlider(value) {
@@ -248,17 +252,13 @@
     if (action === "chaos/cpu") body.level = Number($("level").value);
     if (action === "chaos/crash") body.down_for = Number($("down-for").value);
     if (action === "failover" && target) body.to = target;
-    const response = await fetch(root + "/api/" + action, {
-      method: "POST", credentials: "same-origin", cache: "no-store",
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    let data = {};
-    try { data = await response.json(); } catch (e) { /* empty body */ }
-    if (response.ok) {
-      const said = data.message || (action === "failover" ? "Switched from " + data.from + " to " + data.active + "."
-        : action === "reset" ? "Every service reset; " + data.active + " is active again." : action + ": done.");
-      showMessage(said, true);
-    } else {
-      showMessage(action + ": " + (data.detail || ("HTTP " + response.status)), false);
+    try {
+      const data = await api("POST", root + "/api/" + action,
+                             { body: JSON.stringify(body), contentType: "application/json" });
+      showMessage(data.message || (action === "failover" ? "Switched from " + data.from + " to " + data.active + "."
+        : action === "reset" ? "Every service reset; " + data.active + " is active again." : action + ": done."), true);
+    } catch (err) {
+      showMessage(action + ": " + err.message + (err.field ? " [" + err.field + "]" : ""), false);
     }
   }
 
