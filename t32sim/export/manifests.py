@@ -6,7 +6,8 @@
   Service by that name and a ``<name>-preview`` Service);
 - an ``autoscaling/v2 HorizontalPodAutoscaler`` when the spec autoscales, with the
   ``resources.requests.cpu`` its utilisation is measured against (1000m, a whole pod's
-  capacity, unless the spec asks for another request).
+  capacity, unless the spec asks for another request), and a ``behavior`` only when the
+  spec's differs from Kubernetes' defaults.
 
 Kubernetes counts seconds in whole numbers: a fractional time is rounded up, and said so
 in ``Export.warnings``. What Kubernetes and Argo have no field for (t32sim's canary
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from t32sim.export.images import ImageMap, RealImage
-from t32sim.spec import Probe, ProbeAction, ScalingRules, ServiceSpec, Strategy
+from t32sim.spec import Autoscale, Probe, ProbeAction, ScalingRules, ServiceSpec, Strategy
 from t32sim.spec.model import probe_action_document
 from t32sim.spec.pod_template import SIMULATED_IMAGE_ANNOTATION
 from t32sim.spec.workloads import ANALYSIS_ANNOTATION
@@ -156,9 +157,16 @@ def _services(spec: ServiceSpec, labels: dict[str, str], real: RealImage
     if rollout.strategy is Strategy.BLUE_GREEN:
         names = [rollout.active_service or spec.name,
                  rollout.preview_service or f"{spec.name}-preview"]
-    port = {"port": SERVICE_PORT, "targetPort": real.port or SERVICE_PORT}
-    return [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-             "spec": {"selector": labels, "ports": [port]}} for name in names]
+    return [service_document(name, labels, real.port or SERVICE_PORT) for name in names]
+
+
+def service_document(name: str, selector: dict[str, str], target_port: int
+                     ) -> dict[str, Any]:
+    """A ``v1 Service`` named ``name`` sending port 80 to ``target_port`` of the pods with
+    the labels ``selector``."""
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"selector": selector,
+                     "ports": [{"port": SERVICE_PORT, "targetPort": target_port}]}}
 
 
 def _hpa(spec: ServiceSpec, kind: str) -> dict[str, Any]:
@@ -172,8 +180,17 @@ def _hpa(spec: ServiceSpec, kind: str) -> dict[str, Any]:
                      "metrics": [{"type": "Resource", "resource": {
                          "name": "cpu", "target": {"type": "Utilization",
                                                    "averageUtilization": a.target_cpu}}}],
-                     "behavior": {"scaleUp": _rules(a.scale_up),
-                                  "scaleDown": _rules(a.scale_down)}}}
+                     **_behavior(a)}}
+
+
+def _behavior(a: Autoscale) -> dict[str, Any]:
+    """``behavior`` only when it differs from the defaults: an HPA without one runs
+    Kubernetes' default algorithm (stabilised over 300 s, scale-up limited to max(2 x
+    current, 4)), which t32sim simulates for the default rules; an explicit ``behavior``
+    runs another, even with the default values."""
+    if a.default_behavior:
+        return {}
+    return {"behavior": {"scaleUp": _rules(a.scale_up), "scaleDown": _rules(a.scale_down)}}
 
 
 def _rules(rules: ScalingRules) -> dict[str, Any]:

@@ -90,6 +90,11 @@ class Autoscale:
     scale_up: ScalingRules = SCALE_UP_DEFAULT
     scale_down: ScalingRules = SCALE_DOWN_DEFAULT
 
+    @property
+    def default_behavior(self) -> bool:
+        """Both directions have Kubernetes' default rules: as an HPA without ``behavior``."""
+        return self.scale_up == SCALE_UP_DEFAULT and self.scale_down == SCALE_DOWN_DEFAULT
+
 
 @dataclass(frozen=True)
 class CanaryStep:
