@@ -56,12 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export", help="write Kubernetes / Argo Rollouts manifests for specs",
-        description="Export each FILE (t32sim's own format or manifests) as multi-document "
-                    "YAML a real cluster takes: a Deployment (an Argo Rollout for BlueGreen "
-                    "and Canary), the Service selecting its pods, and an autoscaling/v2 "
-                    "HorizontalPodAutoscaler when it autoscales. local://demo@... images "
-                    "become real images (hashicorp/http-echo, busybox, nginx); the "
-                    "simulated image is kept in the t32sim/image annotation.")
+        description="Export each FILE as multi-document YAML a real cluster takes. A "
+                    "Service in t32sim's own format becomes a Deployment (an Argo Rollout "
+                    "for BlueGreen and Canary), the Service selecting its pods, and an "
+                    "autoscaling/v2 HorizontalPodAutoscaler when it autoscales. Real "
+                    "manifests are written as given (ConfigMaps, ports, limits ... "
+                    "included), with a Service added for a workload no Service selects "
+                    "and a blue/green Rollout's missing active and preview Services. "
+                    "local://demo@... images become real images (hashicorp/http-echo, "
+                    "busybox, nginx); the simulated image is kept in the t32sim/image "
+                    "annotation.")
     export.add_argument("specs", nargs="+", metavar="FILE", help="YAML files")
     export.add_argument("-o", "--output", metavar="DIR",
                         help="write one file per FILE, with the same name, into DIR "

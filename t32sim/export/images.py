@@ -6,7 +6,8 @@ template's ``t32sim/image`` annotation, so applying the export to t32sim again s
 the same image:
 
 - ``local://demo@v1``, ``@v2``, ``@v3``: ``hashicorp/http-echo:1.0`` with
-  ``-listen=:8080 -text=<name> v1``, which answers 200 on every path (probes included);
+  ``-listen=:8080 -text=<name> v1`` (or the port a manifest's container declares), which
+  answers 200 on every path (probes included);
 - ``local://demo@crash``: ``busybox:1.36`` running ``sh -c 'sleep 1; exit 1'``
   (CrashLoopBackOff, as simulated);
 - ``local://demo@never-ready``: ``nginx:1.27``, which answers 404 on the probe path, so
@@ -37,7 +38,7 @@ class RealImage:
 
 
 def _echo(version: str, differs: str = "") -> RealImage:
-    return RealImage(HTTP_ECHO, args=("-listen=:8080", f"-text={{name}} {version}"),
+    return RealImage(HTTP_ECHO, args=("-listen=:{port}", f"-text={{name}} {version}"),
                      differs=differs)
 
 
@@ -59,14 +60,18 @@ class ImageMap:
     """The mapping used by an export: the defaults, with ``overrides`` (simulated -> real)."""
     overrides: dict[str, str] = field(default_factory=dict)
 
-    def real(self, image: str, name: str) -> RealImage:
-        """How ``image`` runs for the workload ``name`` on a real cluster."""
+    def real(self, image: str, name: str, port: int | None = None) -> RealImage:
+        """How ``image`` runs for the workload ``name`` on a real cluster; ``port``: where
+        the container is to listen (an image started with ``-listen`` follows it)."""
         if image in self.overrides:
             return RealImage(self.overrides[image])
         known = DEFAULT_IMAGES.get(image)
         if known is None:
             return RealImage(image, port=None if image.startswith("local://") else REGISTRY_PORT)
-        return replace(known, args=tuple(arg.format(name=name) for arg in known.args))
+        follows = any("{port}" in arg for arg in known.args)
+        port = port if follows and port else known.port
+        return replace(known, port=port,
+                       args=tuple(arg.format(name=name, port=port) for arg in known.args))
 
 
 def parse_image_flag(text: str) -> tuple[str, str]:

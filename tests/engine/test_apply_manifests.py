@@ -7,6 +7,7 @@ import pytest
 
 import t32sim as t3
 from t32sim.engine import CommandError
+from tests.spec.docs_manifests import HPA_V1
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -71,8 +72,6 @@ def test_the_hpa_walkthrough_scales_on_cpu_relative_to_the_request():
 
 
 def test_the_walkthrough_with_its_older_autoscaling_v1_hpa_scales_the_same():
-    from tests.spec.test_manifests import HPA_V1
-
     deployment_and_service = text("php-apache.yaml").rsplit("\n---\n", 1)[0]
     c = t3.Cluster(seed=1)
     c.apply(deployment_and_service + "\n---\n" + HPA_V1)

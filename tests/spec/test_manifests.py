@@ -12,6 +12,7 @@ from t32sim.spec import (
     Analysis, Autoscale, CanaryStep, EnvVar, HorizontalPodAutoscaler, Note, Probe, ProbeAction, Rollout,
     ServiceSelector, ServiceSpec, Skipped, SpecError, Strategy, load_manifests, load_spec,
 )
+from tests.spec.docs_manifests import DRY_RUN, HPA_V1
 from tests.spec.documents import EXAMPLES
 
 
@@ -149,35 +150,6 @@ def test_everything_else_is_noted_never_dropped_never_an_error():
                      f"{C0}.imagePullPolicy", f"{C0}.resources.limits"]
 
 
-#: what ``kubectl create deployment web --image=nginx --dry-run=client -o yaml`` prints
-DRY_RUN = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  creationTimestamp: null
-  labels:
-    app: web
-  name: web
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app: web
-  strategy: {}
-  template:
-    metadata:
-      creationTimestamp: null
-      labels:
-        app: web
-    spec:
-      containers:
-      - image: nginx
-        name: nginx
-        resources: {}
-status: {}
-"""
-
-
 def test_kubectl_create_dry_run_output_applies_as_printed():
     manifests = load_manifests(DRY_RUN)
     assert manifests.workload() == ServiceSpec(name="web", image="nginx",
@@ -249,23 +221,6 @@ def test_an_hpa_without_metrics_targets_80_percent_and_notes_other_metrics():
     assert [n.path for n in entry.notes] == [
         "spec.metrics[0].resource", "spec.metrics[1].pods", "spec.metrics",
         "spec.behavior.scaleDown.tolerance"]
-
-
-#: the walkthrough's HPA as the docs wrote it until 2023 (and ``kubectl autoscale`` made it)
-HPA_V1 = """\
-apiVersion: autoscaling/v1
-kind: HorizontalPodAutoscaler
-metadata:
-  name: php-apache
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: php-apache
-  minReplicas: 1
-  maxReplicas: 10
-  targetCPUUtilizationPercentage: 50
-"""
 
 
 def test_an_autoscaling_v1_hpa_reads_as_its_v2_twin():

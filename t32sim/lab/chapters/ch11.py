@@ -15,17 +15,24 @@ from t32sim.lab.exercise import choice, exercise, right, wrong
 #: every t32sim verb and the command that does the same on a real cluster
 KUBECTL: dict[str, str] = {
     "c.apply(path)": "kubectl apply -f FILE",
-    "c.pods(name)": "kubectl get pods -l app=NAME",
+    "c.apply(path) with a new image": "kubectl set image deployment/NAME CONTAINER=IMAGE "
+                                      "(Rollout: kubectl argo rollouts set image NAME "
+                                      "CONTAINER=IMAGE)",
+    "c.pods(name)": "kubectl get pods -l app=NAME (the labels its selector matches)",
     "c.events": "kubectl get events --sort-by=.lastTimestamp",
-    "c.scale(name, replicas=5)": "kubectl scale deployment/NAME --replicas=5",
+    "c.scale(name, replicas=5)": "kubectl scale deployment/NAME --replicas=5 (Rollout: "
+                                 "kubectl scale rollout/NAME --replicas=5)",
     "c.kill(name, count=1)": "kubectl delete pod POD",
     "c.set_load(name, cpu=80)": "a load generator: kubectl run -it load --image=busybox -- "
                                 "sh -c 'while true; do wget -q -O- http://NAME; done'",
     "c.promote(name)": "kubectl argo rollouts promote NAME",
+    "c.promote(name, full=True)": "kubectl argo rollouts promote NAME --full",
     "c.undo(name)": "kubectl rollout undo deployment/NAME (Rollout: kubectl argo rollouts "
                     "undo NAME)",
     "c.service(name).status": "kubectl rollout status deployment/NAME (Rollout: kubectl "
                               "argo rollouts get rollout NAME)",
+    "c.snapshot() (its autoscaler)": "kubectl get hpa NAME (kubectl describe hpa NAME for "
+                                     "its SuccessfulRescale events)",
 }
 
 #: 11.3: which t32sim call each real command stands for (letter -> command)
