@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
-        "run", help="simulate a Service spec and print its pods and events",
+        "run", help="simulate a spec or manifests and print the pods and events",
         description="Apply SPEC to a fresh simulated cluster, run it for --until simulated "
                     "seconds, then print the pods and every event with its explanation.")
     run.add_argument("spec", metavar="SPEC", help="a YAML file: a t32sim Service, or "

@@ -151,3 +151,16 @@ def test_export_refuses_a_bad_image_flag_and_a_bad_spec(tmp_path, capsys):
     assert capsys.readouterr().err == (f"{bad}: spec.image: expected a non-empty image "
                                        "reference without spaces, like 'local://demo@v1', "
                                        "got ''\n")
+
+
+def test_every_help_text_tells_of_manifests_not_only_service_yaml():
+    from t32sim.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    [apply] = [a for a in commands["serve"]._actions if "--apply" in a.option_strings]
+    assert apply.help.startswith("apply this file at start: a t32sim Service, or Kubernetes "
+                                 "/ Argo manifests (Deployment, Rollout, Service, HPA")
+    helps = {a.dest: a.help for a in build_parser()._subparsers._group_actions[0]._choices_actions}
+    assert helps["run"] == "simulate a spec or manifests and print the pods and events"
+    for name in ("run", "validate", "export", "serve"):
+        assert "Service YAML" not in commands[name].format_help(), name

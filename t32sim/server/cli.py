@@ -52,8 +52,9 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
                         help=f"random seed of a fresh cluster (default: the journal's, or "
                              f"{DEFAULT_SEED}, as for run)")
     parser.add_argument("--apply", action="append", default=[], metavar="FILE",
-                        help="apply this Service YAML at start (repeatable; skipped when "
-                             "the journal is resumed)")
+                        help="apply this file at start: a t32sim Service, or Kubernetes / "
+                             "Argo manifests (Deployment, Rollout, Service, HPA; several "
+                             "documents) (repeatable; skipped when the journal is resumed)")
     parser.add_argument("--db", type=Path, default=None, metavar="PATH",
                         help="SQLite journal: a restarted server replays it and resumes "
                              "(default: memory only)")
