@@ -10,7 +10,8 @@ Each document is read by what it is:
 - ``autoscaling/v2 HorizontalPodAutoscaler`` -> a HorizontalPodAutoscaler;
 - any other kind (ConfigMap, Secret, Ingress, Pod, ...) -> Skipped, with a note.
 
-With several documents, paths start with ``documents[i]`` (0-based, in file order).
+With several documents, paths start with ``documents[i]`` (0-based, in file order); the
+objects of a ``kind: List`` are read in its place, at ``items[j]``.
 Every error of every document is raised at once; nothing is returned half-read.
 """
 from __future__ import annotations
@@ -57,9 +58,10 @@ def load_manifests(source: Source) -> Manifests:
     if not documents:
         raise SpecError([("", f"expected {_DOCUMENT}, got an empty document")])
     errors: list[tuple[str, str]] = []
+    placed = _placed(documents, errors)
     entries: list[Entry] = []
-    for index, doc in enumerate(documents):
-        prefix = f"documents[{index}]" if len(documents) > 1 else ""
+    prefixes: list[str] = []
+    for prefix, doc in placed:
         found: list[tuple[str, str]] = []
         notes: list[tuple[str, str]] = []
         obj, manifest = _read(doc, found, notes)
@@ -67,10 +69,31 @@ def load_manifests(source: Source) -> Manifests:
         if obj is not None:
             entries.append(Entry(obj, tuple(Note(_within(prefix, p), m) for p, m in notes),
                                  manifest))
-    errors += _duplicates(entries, len(documents) > 1)
+            prefixes.append(prefix)
+    errors += _duplicates(entries, prefixes)
     if errors:
         raise SpecError(errors)
-    return Manifests(tuple(entries), tuple(json_safe(doc) for doc in documents))
+    return Manifests(tuple(entries), tuple(json_safe(doc) for _, doc in placed))
+
+
+def _placed(documents: list[Any], errors: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """``(path prefix, document)`` for every document, the items of a ``kind: List`` (what
+    ``kubectl get -o yaml`` prints for several objects) in its place, as kubectl applies
+    them."""
+    several = len(documents) > 1
+    placed: list[tuple[str, Any]] = []
+    for index, doc in enumerate(documents):
+        prefix = f"documents[{index}]" if several else ""
+        if not (isinstance(doc, Mapping) and doc.get("kind") == "List"
+                and doc.get("apiVersion") == "v1"):
+            placed.append((prefix, doc))
+        elif not isinstance(doc.get("items"), list):
+            errors.append((_within(prefix, "items"), "expected a list of objects, got "
+                                                     f"{show(doc.get('items'))}"))
+        else:
+            placed += [(_within(prefix, f"items[{j}]"), item)
+                       for j, item in enumerate(doc["items"])]
+    return placed
 
 
 def _documents(source: Any) -> list[Any]:
@@ -169,12 +192,12 @@ def _skipped(doc: Mapping[str, Any], kind: str, errors: list, notes: list) -> Sk
     return Skipped(doc["apiVersion"], kind, name)
 
 
-def _duplicates(entries: list[Entry], several: bool) -> list[tuple[str, str]]:
+def _duplicates(entries: list[Entry], prefixes: list[str]) -> list[tuple[str, str]]:
     """Two objects of one kind with one name in one source: the second would replace the
     first, which is almost surely a mistake."""
-    seen: dict[tuple[type, str], int] = {}
+    seen: dict[tuple[type, str], str] = {}
     errors = []
-    for index, entry in enumerate(entries):
+    for entry, prefix in zip(entries, prefixes):
         obj = entry.object
         if isinstance(obj, Skipped):
             continue
@@ -182,10 +205,10 @@ def _duplicates(entries: list[Entry], several: bool) -> list[tuple[str, str]]:
         if key in seen:
             what = {ServiceSpec: "workload", ServiceSelector: "Service"}.get(
                 type(obj), "HorizontalPodAutoscaler")
-            errors.append((_within(f"documents[{index}]" if several else "", "metadata.name"),
-                           f"expected one {what} named {obj.name!r}, but documents[{seen[key]}] "
+            errors.append((_within(prefix, "metadata.name"),
+                           f"expected one {what} named {obj.name!r}, but {seen[key]} "
                            "has that name too"))
-        seen.setdefault(key, index)
+        seen.setdefault(key, prefix)
     return errors
 
 

@@ -14,7 +14,7 @@ from tests.spec import docs_manifests as docs
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GIVEN = {name: getattr(docs, name) for name in (
     "DEPLOYMENT_AND_SERVICE", "PROBES", "CONFIG_FIRST", "ARGO_CANARY", "LOCAL_IMAGES",
-    "DRY_RUN")}
+    "DRY_RUN", "GET_O_YAML", "LIST")}
 
 
 def documents(text: str) -> list[dict]:

@@ -12,7 +12,7 @@ from t32sim.spec import (
     Analysis, Autoscale, CanaryStep, EnvVar, HorizontalPodAutoscaler, Note, Probe, ProbeAction, Rollout,
     ServiceSelector, ServiceSpec, Skipped, SpecError, Strategy, load_manifests, load_spec,
 )
-from tests.spec.docs_manifests import DRY_RUN, HPA_V1
+from tests.spec.docs_manifests import DRY_RUN, GET_O_YAML, HPA_V1, LIST
 from tests.spec.documents import EXAMPLES
 
 
@@ -232,6 +232,30 @@ def test_an_autoscaling_v1_hpa_reads_as_its_v2_twin():
     assert load_manifests(without_target).entries[0].object.autoscale.target_cpu == 80
 
 
+def test_what_kubectl_get_prints_applies_as_printed():
+    manifests = load_manifests(GET_O_YAML)
+    assert manifests.workload() == ServiceSpec(name="nginx-deployment", image="nginx:1.14.2",
+                                               replicas=3, labels=(("app", "nginx"),))
+    assert [n.path for n in manifests.notes][:3] == [
+        "status", "metadata.creationTimestamp", "metadata.generation"]
+
+
+def test_the_objects_of_a_kind_list_are_read_in_its_place():
+    manifests = load_manifests(LIST)
+    assert [type(e.object).__name__ for e in manifests.entries] == [
+        "ServiceSelector", "ServiceSpec"]
+    assert [n.path for n in manifests.notes] == ["items[0].spec.ports"]
+    assert [d["kind"] for d in manifests.documents] == ["Service", "Deployment"]
+    assert errors_of(LIST.replace("replicas", "x").replace("image: nginx", "imag: nginx")
+                     ) == [("items[1].spec.template.spec.containers[0].imag",
+                            "unknown field; did you mean 'image'?"),
+                           ("items[1].spec.template.spec.containers[0].image",
+                            "missing required field; expected a non-empty image reference "
+                            "without spaces, like 'local://demo@v1'")]
+    assert errors_of({"apiVersion": "v1", "kind": "List", "items": {"a": 1}}) == [
+        ("items", "expected a list of objects, got {'a': 1}")]
+
+
 INVALID = [
     ("selector-does-not-match", deployment(selector={"matchLabels": {"app": "api"}}),
      [("spec.selector", "expected a selector that matches spec.template.metadata.labels "
@@ -325,6 +349,14 @@ INVALID = [
                             "'-', '_', '.'), got ['web']")]),
     ("two-workloads-one-name", [deployment(), deployment()],
      [("documents[1].metadata.name", "expected one workload named 'web', but documents[0] "
+                                     "has that name too")]),
+    ("two-workloads-one-name-after-a-bad-document",
+     [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "S"},
+       "spec": {"selector": {"a": "b"}}}, deployment(), deployment()],
+     [("documents[0].metadata.name", "expected a DNS-1123 label (1..63 lowercase letters, "
+                                     "digits and '-', starting and ending with a letter or "
+                                     "digit), got 'S'"),
+      ("documents[2].metadata.name", "expected one workload named 'web', but documents[1] "
                                      "has that name too")]),
     ("errors-in-several-documents",
      [deployment(replicas=-1), {"apiVersion": "v1", "kind": "Service",
