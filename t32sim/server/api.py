@@ -15,6 +15,7 @@ import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from t32sim.engine.traffic import MAX_CPU_PERCENT
 from t32sim.server.bodies import parse_spec_body, read_body
 from t32sim.server.live import LiveCluster
 from t32sim.server.metrics import CONTENT_TYPE, metrics_text
@@ -91,7 +92,7 @@ async def spec(live: Live, service: Service) -> dict[str, Any]:
 # ---- commands -------------------------------------------------------------------------
 @router.post("/apply", tags=["commands"], openapi_extra=APPLY_BODY,
              responses=error_responses(400, 401, 403, 413, 415, 422),
-             summary="Apply a Service spec (YAML or JSON body)")
+             summary="Apply a spec or manifests (YAML or JSON body)")
 async def apply(request: Request, live: Live, caller: Mutating) -> dict[str, Any]:
     raw = await read_body(request, request.app.state.settings.max_body_bytes)
     doc = parse_spec_body(raw, request.headers.get("content-type"))
@@ -132,8 +133,10 @@ async def scale(live: Live, caller: Mutating, service: Service,
              openapi_extra=one_of("offered", "cpu", "rps"),
              summary="Set the offered load: CPU percent or rps, exactly one of the two")
 async def load(live: Live, caller: Mutating, service: Service,
-               cpu: Annotated[float | None, Query(ge=0, le=100, allow_inf_nan=False,
-                                                  description="Average CPU percent")] = None,
+               cpu: Annotated[float | None, Query(
+                   ge=0, le=MAX_CPU_PERCENT, allow_inf_nan=False,
+                   description="Average CPU percent of the pods' CPU request (above 100 "
+                               "when pods use more than they request, as with 200m)")] = None,
                rps: Annotated[float | None, Query(ge=0, le=MAX_RPS, allow_inf_nan=False,
                                                   description="Requests per second")] = None
                ) -> dict[str, Any]:

@@ -41,6 +41,8 @@ __all__ = ["LiveCluster", "PACER_ACTOR", "SLOW_STEP_SECONDS"]
 
 PACER_ACTOR = "pacer"
 SLOW_STEP_SECONDS = 0.5      # an engine step longer than this re-anchors the pacer
+#: the events of an apply its answer tells: what changed, and what will not work yet
+APPLY_MESSAGES = ("Applied", "Unchanged", "NoEndpoints", "FailedGetScale")
 
 
 class LiveCluster:
@@ -201,10 +203,11 @@ class LiveCluster:
     def apply(self, doc: dict, *, actor: str, source: str) -> tuple[Any, str]:
         """Apply a spec (or manifests); returns what the engine applied and its Applied /
         Unchanged messages, which say when a pod template did not change and so no new
-        revision starts."""
+        revision starts, and its warnings: a Service that selects no pods, an HPA whose
+        target does not exist yet."""
         since = len(self.cluster.event_log)
         applied = self.command("apply", {"spec": doc}, actor=actor, source=source)
-        return applied, "; ".join(self._messages_since(since, ("Applied", "Unchanged")))
+        return applied, "; ".join(self._messages_since(since, APPLY_MESSAGES))
 
     def set_load(self, args: dict[str, Any], *, actor: str, source: str) -> str:
         """Set the offered load; returns the engine's LoadSet message (which says when no

@@ -110,7 +110,7 @@ BAD = [
     ("POST", "/chaos/kill?count=1", None, None, 422, "invalid_parameter", "service"),
     ("POST", "/chaos/kill?service=Not_A_Name", None, None, 422, "invalid_parameter", "service"),
     ("POST", "/chaos/kill?service=ghost&count=1", None, None, 404, "not_found", "service"),
-    ("POST", "/load?service=api&cpu=500", None, None, 422, "invalid_parameter", "cpu"),
+    ("POST", "/load?service=api&cpu=5000", None, None, 422, "invalid_parameter", "cpu"),
     ("POST", "/load?service=api&cpu=-1", None, None, 422, "invalid_parameter", "cpu"),
     ("POST", "/load?service=api&cpu=nan", None, None, 422, "invalid_parameter", "cpu"),
     ("POST", "/load?service=api", None, None, 422, "invalid_parameter", "cpu"),
@@ -189,9 +189,9 @@ def test_bad_input_is_a_4xx_json_body_and_changes_nothing(make_client, method, u
 def test_validation_detail_names_the_parameter_and_value(make_client):
     client = make_client()
     client.post("/apply", content=spec_yaml(), headers=YAML)
-    data = client.post("/load?service=api&cpu=500").json()
+    data = client.post("/load?service=api&cpu=5000").json()
     assert data["detail"] == ("The query parameter 'cpu' is invalid: Input should be less than "
-                              "or equal to 100 (got '500').")
+                              "or equal to 1000 (got '5000').")
     data = client.post("/scale?service=ghost&delta=1").json()
     assert data == {"error": "not_found", "field": "service",
                     "detail": "service: no service named 'ghost' (known: api)"}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.spec.docs_manifests import HPA_V1, SERVICE_SELECTS_NOTHING
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 YAML = {"Content-Type": "application/yaml"}
 
@@ -33,12 +35,39 @@ def test_a_deployment_service_and_hpa_file_is_applied_whole(make_client, tmp_pat
     assert again.get("/state").json()["selectors"] == state["selectors"]
 
 
-def test_a_file_without_a_workload_lists_what_it_applied(make_client):
+def test_a_file_without_a_workload_lists_what_it_applied_and_what_does_not_work_yet(
+        make_client):
     client = make_client()
     body = b"apiVersion: v1\nkind: Service\nmetadata: {name: front}\nspec: {selector: {a: b}}\n"
     response = client.post("/apply", content=body, headers=YAML)
     assert response.json() == {"ok": True, "applied": ["Service front"], "time": 0.0,
-                               "message": "Applied Service front: selects pods with a=b"}
+                               "message": "Applied Service front: selects pods with a=b; "
+                                          "Service front selects no pods: no workload's pods "
+                                          "have the labels a=b"}
+    response = client.post("/apply", content=HPA_V1.encode(), headers=YAML)
+    assert response.json() == {"ok": True, "applied": ["HorizontalPodAutoscaler php-apache"],
+                               "time": 0.0, "message": (
+        "Applied HorizontalPodAutoscaler php-apache: Deployment php-apache between 1 and 10 "
+        "pods at 50 % CPU; HorizontalPodAutoscaler php-apache waits: no Deployment named "
+        "php-apache yet")}
+
+
+def test_a_service_selecting_nothing_is_said_in_the_answer(make_client):
+    client = make_client()
+    answer = client.post("/apply", content=SERVICE_SELECTS_NOTHING.encode(),
+                         headers=YAML).json()
+    assert answer["message"] == (
+        "Applied service web: 1 x nginx:1.27; Applied Service web-svc: selects pods with "
+        "app=wbe; Service web-svc selects no pods: no workload's pods have the labels app=wbe")
+
+
+def test_load_above_100_percent_of_a_small_cpu_request(make_client):
+    # the walkthrough's 305 %: 0.61 CPU used by a pod that requests 200m
+    client = make_client()
+    client.post("/apply", content=(EXAMPLES / "php-apache.yaml").read_bytes(), headers=YAML)
+    answer = client.post("/load?service=php-apache&cpu=305").json()
+    assert (answer["ok"], answer["cpu"]) == (True, 305.0)
+    assert answer["message"].startswith("Offered load on php-apache: 61 rps (305 % average CPU")
 
 
 def test_a_manifest_error_names_the_real_path(make_client):
