@@ -59,6 +59,9 @@ def load_manifests(source: Source) -> Manifests:
         raise SpecError([("", f"expected {_DOCUMENT}, got an empty document")])
     errors: list[tuple[str, str]] = []
     placed = _placed(documents, errors)
+    if not placed and not errors:
+        raise SpecError([("items", "expected at least one object, got a List without items "
+                                   "(kubectl: no objects passed to apply)")])
     entries: list[Entry] = []
     prefixes: list[str] = []
     for prefix, doc in placed:

@@ -254,6 +254,9 @@ def test_the_objects_of_a_kind_list_are_read_in_its_place():
                             "without spaces, like 'local://demo@v1'")]
     assert errors_of({"apiVersion": "v1", "kind": "List", "items": {"a": 1}}) == [
         ("items", "expected a list of objects, got {'a': 1}")]
+    assert errors_of({"apiVersion": "v1", "kind": "List", "items": []}) == [
+        ("items", "expected at least one object, got a List without items (kubectl: no "
+                  "objects passed to apply)")]
 
 
 INVALID = [
