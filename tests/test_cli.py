@@ -123,7 +123,8 @@ def test_run_simulates_a_manifest_file(capsys):
 def test_export_prints_manifests_that_apply_back(capsys):
     assert main(["export", str(ROOT / "examples" / "api-autoscale.yaml")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("# exported by t32sim: kubectl apply -f this file\n---\n")
+    assert out.startswith("# exported by t32sim: kubectl apply -f this file\n# api: "
+                          "requests.cpu 1000m is the whole pod t32sim measures CPU against")
     kinds = [line for line in out.splitlines() if line.startswith("kind: ")]
     assert kinds == ["kind: Deployment", "kind: Service", "kind: HorizontalPodAutoscaler"]
     from t32sim.spec import load_spec

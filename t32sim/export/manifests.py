@@ -46,6 +46,13 @@ def export_spec(spec: ServiceSpec, images: ImageMap | None = None) -> Export:
     documents += _services(spec, labels, real)
     if spec.autoscale is not None:
         documents.append(_hpa(spec, kind))
+        if spec.cpu_request_milli is None:
+            most = spec.autoscale.max_replicas
+            warnings.append(f"{spec.name}: requests.cpu {spec.cpu_request}m is the whole pod "
+                            "t32sim measures CPU against when a spec gives no request; "
+                            f"{most} pods at most request {most * spec.cpu_request / 1000:g} "
+                            "CPUs, so lower it on a small cluster (the HPA's target is a "
+                            "share of it)")
     if real.differs:
         warnings.append(f"{spec.name}: {spec.image} runs as {real.image}, which "
                         f"{real.differs}")

@@ -30,6 +30,18 @@ def test_an_hpa_with_the_default_rules_is_exported_without_behavior():
         spec.autoscale
 
 
+def test_the_cpu_request_an_export_adds_for_its_hpa_is_said():
+    spec = load_spec(EXAMPLES / "api-autoscale.yaml")
+    [container] = export_spec(spec).documents[0]["spec"]["template"]["spec"]["containers"]
+    assert container["resources"] == {"requests": {"cpu": "1000m"}}
+    assert export_spec(spec).warnings == (
+        "api: requests.cpu 1000m is the whole pod t32sim measures CPU against when a spec "
+        "gives no request; 10 pods at most request 10 CPUs, so lower it on a small cluster "
+        "(the HPA's target is a share of it)",)
+    asked = dataclasses.replace(spec, cpu_request_milli=250)
+    assert export_spec(asked).warnings == ()
+
+
 def test_an_hpa_with_its_own_rules_is_exported_with_both_directions():
     spec = load_spec(EXAMPLES / "api-autoscale.yaml")
     slow = dataclasses.replace(spec, autoscale=dataclasses.replace(
