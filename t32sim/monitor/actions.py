@@ -38,13 +38,13 @@ class ActionError(Exception):
 class Actions:
     """Chaos, manual failover and reset; mixed into the Monitor."""
 
-    def _target(self, target: str | None) -> str:
+    def _target(self, target: str | None, field: str = "target") -> str:
         if target is None:
             return self.policy.active
         if target not in self.config.targets:
             raise ActionError(422, "invalid_parameter",
-                              f"target: expected one of {', '.join(self.config.versions)}, "
-                              f"got {target!r}", "target")
+                              f"{field}: expected one of {', '.join(self.config.versions)}, "
+                              f"got {target!r}", field)
         return target
 
     async def chaos(self, kind: ChaosKind, *, who: str, source: str = "",
@@ -126,9 +126,9 @@ class Actions:
         except ValueError:
             body = {}
         if response.status_code >= 400:
+            # 409 is a refusal by design (the stable release); anything else is a bad gateway
             detail = body.get("detail") if isinstance(body, dict) else None
-            raise ActionError(response.status_code if response.status_code < 500 else 502,
-                              "service_refused",
+            raise ActionError(409 if response.status_code == 409 else 502, "service_refused",
                               f"{version} answered {response.status_code}"
                               + (f": {detail}" if detail else ""))
         return body if isinstance(body, dict) else {}
@@ -140,7 +140,7 @@ class Actions:
 
     async def _switch(self, *, who: str, source: str, to: str | None) -> dict:
         if to is not None:
-            self._target(to)
+            self._target(to, "to")
         try:
             outcome = self.policy.switch(self.clock(), to)
         except ValueError as exc:

@@ -31,6 +31,7 @@ from t32sim.monitor.config import MonitorConfig
 from t32sim.monitor.core import ActionError, Monitor, MONITOR_ACTOR
 from t32sim.monitor.healthlog import HealthLog
 from t32sim.monitor.login import LoginQueue
+from t32sim.monitor.openapi import publish_schema
 from t32sim.monitor.routes import STATIC, add_routes
 from t32sim.monitor.security import add_site_guard
 from t32sim.monitor.supervisor import TOKEN_ENV, Supervisor
@@ -159,6 +160,7 @@ def create_monitor_app(config: MonitorConfig | None = None) -> FastAPI:
     mount_assets(app)                        # /static/web/web.js, before the monitor's /static
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     add_routes(app, monitor)
+    publish_schema(app, config.versions, host_checked=config.allowed_hosts is not None)
     return app
 
 

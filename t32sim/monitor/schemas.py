@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from t32sim.web import error_responses
 
-__all__ = ["TargetBody", "CpuBody", "CrashBody", "FailoverBody", "StatusBody",
+__all__ = ["TargetBody", "CpuBody", "CrashBody", "FailoverBody", "ResetBody", "StatusBody",
            "HealthRows", "AuditRows", "VerifyBody", "WhoAmI", "ChaosResult", "FailoverResult",
            "ResetResult", "errors", "READ_ERRORS", "ACT_ERRORS"]
 
@@ -34,6 +34,10 @@ class CrashBody(TargetBody):
     down_for: float = Field(0.0, ge=0, le=3600, allow_inf_nan=False,
                             description="seconds to keep the process down before the restart "
                                         "(0: the supervisor restarts it at once, a blip)")
+
+
+class ResetBody(_Body):
+    """No fields: send ``{}``."""
 
 
 class FailoverBody(_Body):
@@ -195,14 +199,31 @@ _WHY = {
     422: "a parameter or body field is invalid (field names it)",
     429: "locked out after failed logins, or too many at once (Retry-After)",
     500: "an unexpected failure; the monitor's log has the details",
-    502: "the service did not answer or refused",
+    502: "the service did not answer, or refused (409 when it refuses by its nature)",
     503: "too many logins are being checked at once (Retry-After)",
 }
 
 
+#: the headers that come with an error status
+_HEADERS = {
+    401: {"WWW-Authenticate": "how to send credentials: Basic realm=\"t32sim monitor\""},
+    429: {"Retry-After": "seconds until a login may be tried again"},
+    503: {"Retry-After": "seconds until a login may be tried again"},
+}
+
+
 def errors(*codes: int) -> dict:
-    """``responses=`` for a route: each status with the shared ``{error, detail, field}``."""
-    return error_responses(*codes, **{f"s{code}": _WHY[code] for code in codes})
+    """``responses=`` for a route: each status with the shared ``{error, detail, field}`` and
+    the headers it always carries."""
+    out = error_responses(*codes, **{f"s{code}": _WHY[code] for code in codes})
+    for code in codes:
+        if code in _HEADERS:
+            out[code]["headers"] = {
+                name: {"description": text, "required": True,
+                       "schema": {"type": "integer"} if name == "Retry-After" else
+                       {"type": "string"}}
+                for name, text in _HEADERS[code].items()}
+    return out
 
 
 READ_ERRORS = (401, 429, 500, 503)

@@ -187,7 +187,7 @@ def test_an_api_key_can_act_as_admin(config_for):
     ("/api/chaos/reset", {"target": "v9"}, "target", "target: expected one of v1, v2, v3, got 'v9'"),
     ("/api/chaos/reset", {"tagret": "v1"}, "tagret",
      "The body field 'tagret' is invalid: Extra inputs are not permitted (got 'v1')."),
-    ("/api/failover", {"to": "v7"}, "target", "target: expected one of v1, v2, v3, got 'v7'"),
+    ("/api/failover", {"to": "v7"}, "to", "to: expected one of v1, v2, v3, got 'v7'"),
     ("/api/chaos/crash", {"down_for": -1}, "down_for",
      "The body field 'down_for' is invalid: Input should be greater than or equal to 0 (got -1)."),
 ])

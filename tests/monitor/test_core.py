@@ -330,6 +330,39 @@ def test_the_chaos_token_goes_with_every_action(tmp_path):
     assert ("GET", "/health", None) in sent                   # reading needs no token
 
 
+def test_a_service_refusing_the_monitor_is_a_bad_gateway_not_the_callers_fault(world):
+    """A service's 403 (another run's token) or 404 is the monitor's 502: the caller did
+    nothing wrong; only a refusal by design (the stable release's 409) stays 409."""
+    monitor, services, _, _, audit = world
+    answers = iter([httpx.Response(403, json={"detail": "chaos on v1 needs the X-Demo-Token "
+                                                        "header of the monitor that started it"}),
+                    httpx.Response(404, json={"detail": "Not Found"})])
+
+    def refusing(request):
+        return next(answers) if request.method == "POST" else services(request)
+
+    monitor.transport = httpx.MockTransport(refusing)
+
+    async def scenario():
+        monitor.client = httpx.AsyncClient(transport=monitor.transport)
+        try:
+            refused = []
+            for _ in range(2):
+                with pytest.raises(ActionError) as caught:
+                    await monitor.chaos(ChaosKind.CORRUPTION, who="admin")
+                refused.append(caught.value)
+            return refused
+        finally:
+            await monitor.client.aclose()
+    token, missing = run(scenario)
+    assert [(e.status, e.error, e.detail) for e in (token, missing)] == [
+        (502, "service_refused", "v1 answered 403: chaos on v1 needs the X-Demo-Token header "
+                                 "of the monitor that started it"),
+        (502, "service_refused", "v1 answered 404: Not Found")]
+    assert monitor.policy.active == "v1"
+    assert [r.result for r in audit.rows(limit=None)] == ["error", "error"]
+
+
 class FakeSupervisor:
     """Just enough of a Supervisor for the crash action: kill, release, restart delays."""
 
