@@ -140,7 +140,22 @@ def scale_down_with(ranking: Callable[[Pod, float], Any], seed: int = 5) -> tupl
 def write_a_ranking(answer: Callable[[Pod, float], Any]):
     if not callable(answer):
         return wrong("answer with the function itself: answer = oldest_first")
-    deleted, kept = scale_down_with(answer)
+    gave_none = []
+
+    def ranking(pod: Pod, now: float) -> Any:
+        key = answer(pod, now)
+        if key is None:
+            gave_none.append(pod.name)
+        return key
+
+    try:
+        deleted, kept = scale_down_with(ranking)
+    except TypeError:
+        if not gave_none:
+            raise
+    if gave_none:
+        return wrong("your function returns None for some pods: return a sort key, such as a "
+                     "tuple of the pod's fields.")
     unready_kept = [p for p in kept if not p.ready]
     if unready_kept:
         return wrong("a pod that is not Ready yet was kept while Ready pods were deleted: "

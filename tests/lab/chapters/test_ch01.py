@@ -10,6 +10,15 @@ def oldest_first(pod, now):
     return (pod.ready, pod.created_at)
 
 
+def no_key(pod, now):
+    """The unfinished function of the chapter cell."""
+
+
+def none_for_unready(pod, now):
+    """Returns None for a pod that is not Ready (sorting may never compare it)."""
+    return pod.created_at if pod.ready else None
+
+
 def oldest_only(pod, now):
     """Forgets that a pod that is not Ready serves nothing."""
     return pod.created_at
@@ -40,7 +49,7 @@ WRONG = {
     "01.2": [{"quick": 30, "stubborn": 30, "slow": 2}, {"quick": 1, "stubborn": 30, "slow": 3},
              {"quick": 0, "stubborn": 30, "slow": 2}, {"quick": 1, "stubborn": 30},
              {"quick": 1, "stubborn": ..., "slow": 2}],
-    "01.3": [oldest_only, newest_first, kubernetes_ranking, 3],
+    "01.3": [oldest_only, newest_first, kubernetes_ranking, 3, no_key, none_for_unready],
     "01.4": [BROKEN_API, BROKEN_API.replace("replicas: 3", "replicas: 0"),
              BROKEN_API.replace("local://demo@1", "local://demo@crash"),
              BROKEN_API.replace("local://demo@1", "local://demo@v9"),
