@@ -1,240 +1,58 @@
-"""Service alerts: UP / DOWN / SCALED transitions, confirmed in simulated time.
+"""Service alerts: the alert manager, in simulated time.
 
-A service is **UP** when Ready >= desired > 0, **DOWN** when fewer pods are Ready than
-desired, and **SCALED** when it is scaled to zero on purpose (``health_of``).
+Two kinds of rules feed it:
 
-``AlertTracker`` is the pure part, one per service. It is fed observations
-``(time, health)`` and answers with :class:`Transition` s. Its rules:
+* the built-in **health** rule (``engine/health.py``): UP / DEGRADED / DOWN / SCALED per
+  service, confirmed, graced and cooled down by one ``AlertTracker`` each
+  (``engine/alert_tracker.py``). ``configure(rule="original")`` brings back the original
+  system's stricter rule (DOWN whenever fewer pods are Ready than desired);
+* **symptom** rules a student adds with ``add_rule`` (``engine/alert_rules.py``): a
+  condition over an ``Observation`` (error rate, latency quantiles, Ready / desired ...)
+  that must hold for ``for_seconds``.
 
-1. **Confirmation.** A new state counts only once it has held for its window
-   (``confirm_down_seconds`` for DOWN, ``confirm_up_seconds`` for UP and SCALED):
-   a pod restarting for three seconds is not an outage.
-2. **Start-up grace.** No DOWN is confirmed within ``grace_seconds`` of the
-   service first being seen (or scaled up from zero): new pods need time to start.
-3. **Baseline.** The first confirmed state is the baseline and gets no alert, when
-   it is UP or SCALED. A service still DOWN when the grace period ends *is*
-   alerted: a service that never came up is an outage.
-4. **Cooldown.** Two alerts of the same kind for one service are at least
-   ``cooldown_seconds`` apart. A transition confirmed inside the cooldown is held
-   (a ``HELD`` transition, so a student sees why no alert came); when the cooldown
-   ends it is alerted only if the service is still in that state. A service
-   flapping DOWN/UP therefore sends one DOWN and one UP per cooldown, not a storm.
-5. **Downtime.** An UP (or SCALED) alert after a DOWN alert says how long the
-   service was down: from the moment it went DOWN to the moment it came back.
-
-``AlertManager`` is the thin simpy part: woken by store watches and by the
-deadlines the trackers ask for, it feeds them and turns their transitions into
-events and notifier calls. It uses simulated time only. A notifier is any callable
-taking an :class:`Alert`; an :class:`Alert` has ``kind``, ``subject``, ``body`` and
-``service``, so ``t32sim.notify.EmailNotifier.send`` can be subscribed directly.
+``AlertManager`` is the thin simpy part: woken by store watches and by the deadlines the
+trackers ask for (and every ``evaluation_seconds`` while there are symptom rules), it
+feeds them and turns their transitions into events and notifier calls. A notifier is any
+callable taking an alert; an alert has ``kind``, ``subject``, ``body`` and ``service``, so
+``t32sim.notify.EmailNotifier.send`` can be subscribed directly.
 """
 from __future__ import annotations
 
+import math
 import queue
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
+from t32sim.engine.alert_rules import (SEVERITIES, AlertRule, Counters, Observation,
+                                       RuleAlert, RuleTracker, Window)
+from t32sim.engine.alert_tracker import (SEVERITY, Alert, AlertConfig, AlertTracker,
+                                         Outcome, Transition)
 from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Level, Reason
-from t32sim.enums import StrEnum
+from t32sim.engine.health import BAD, BUDGET, Health, health_of, min_available
 
 if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
 
 __all__ = ["Health", "health_of", "AlertConfig", "Alert", "Outcome", "Transition",
-           "AlertTracker", "AlertManager", "Notifier"]
+           "AlertTracker", "AlertManager", "Notifier", "AlertRule", "Observation",
+           "RuleAlert", "SEVERITY"]
 
 _EPS = 1e-9
 
+Notifier = Callable[[Any], Any]
 
-class Health(StrEnum):
-    """What a service looks like from the outside."""
-    UP = "UP"            # Ready >= desired > 0
-    DOWN = "DOWN"        # fewer pods Ready than desired
-    SCALED = "SCALED"    # desired is 0: switched off on purpose
-
-
-def health_of(ready: int, desired: int) -> Health:
-    """UP when ``ready >= desired > 0``, SCALED when ``desired == 0``, DOWN otherwise."""
-    if desired <= 0:
-        return Health.SCALED
-    return Health.UP if ready >= desired else Health.DOWN
-
-
-@dataclass(frozen=True)
-class AlertConfig:
-    """Windows in simulated seconds."""
-    grace_seconds: float = 30.0
-    confirm_down_seconds: float = 10.0
-    confirm_up_seconds: float = 10.0
-    cooldown_seconds: float = 60.0
-
-    def __post_init__(self) -> None:
-        for name in ("grace_seconds", "confirm_down_seconds", "confirm_up_seconds",
-                     "cooldown_seconds"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not 0 <= value < float("inf"):
-                raise ValueError(f"{name}: expected a number of seconds >= 0, got {value!r}")
-
-    def confirm_seconds(self, health: Health) -> float:
-        return self.confirm_down_seconds if health is Health.DOWN else self.confirm_up_seconds
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One alert about one service. ``kind``/``subject``/``body`` suit a mail notifier."""
-    time: float                    # when the alert was raised
-    service: str
-    kind: Health                   # the state the service is now in
-    since: float                   # when the service entered that state
-    previous: Health | None        # the state last alerted (None: it never came up)
-    ready: int
-    desired: int
-    down_seconds: float | None = None   # on UP / SCALED after a DOWN: how long it was down
-
-    @property
-    def subject(self) -> str:
-        words = {Health.UP: "is UP", Health.DOWN: "is DOWN", Health.SCALED: "is scaled to zero"}
-        return f"[t32sim] {self.service} {words[self.kind]}"
-
-    @property
-    def body(self) -> str:
-        return self.message + "\n"
-
-    @property
-    def message(self) -> str:
-        """One or two sentences for the event log and the mail body."""
-        counts = f"{self.ready} of {self.desired} pods Ready"
-        if self.kind is Health.DOWN:
-            if self.previous is None:
-                return (f"{self.service} is DOWN at t={self.time:g} s: {counts} since "
-                        f"t={self.since:g} s; it has not stayed UP since it started.")
-            return f"{self.service} is DOWN at t={self.time:g} s: {counts} since t={self.since:g} s."
-        head = (f"{self.service} is UP at t={self.time:g} s: {counts}."
-                if self.kind is Health.UP else
-                f"{self.service} is scaled to zero at t={self.time:g} s.")
-        if self.down_seconds is not None:
-            head += (f" It was DOWN for {self.down_seconds:g} s "
-                     f"(t={self.since - self.down_seconds:g} s to t={self.since:g} s).")
-        return head
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"time": self.time, "service": self.service, "kind": self.kind.value,
-                "since": self.since, "previous": self.previous.value if self.previous else None,
-                "ready": self.ready, "desired": self.desired, "down_seconds": self.down_seconds,
-                "subject": self.subject, "message": self.message}
-
-
-class Outcome(StrEnum):
-    BASELINE = "baseline"    # the first confirmed state: recorded, not alerted
-    ALERT = "alert"          # tell someone
-    HELD = "held"            # confirmed inside the cooldown of the last alert of its kind
-
-
-@dataclass(frozen=True)
-class Transition:
-    """What an observation led to; ``alert`` is what would be (or was) sent."""
-    outcome: Outcome
-    alert: Alert
-    cooldown_until: float | None = None   # for HELD: when the cooldown ends
-
-
-@dataclass
-class AlertTracker:
-    """The pure alert state machine of one service (module rules 1-5)."""
-    service: str
-    first_seen: float                     # start of the grace period
-    config: AlertConfig = field(default_factory=AlertConfig)
-    observed: Health | None = None        # the latest observation ...
-    observed_since: float = 0.0           # ... and since when it has held
-    confirmed: Health | None = None       # the latest state that held its window
-    confirmed_since: float = 0.0
-    reported: Health | None = None        # the latest state alerted (or the baseline)
-    outage_since: float | None = None     # start of the outage the last DOWN alert reported
-    last_alert: dict[Health, float] = field(default_factory=dict)
-    ready: int = 0
-    desired: int = 0
-    _held: tuple[Health, float] | None = None
-
-    def observe(self, time: float, health: Health, ready: int = 0,
-                desired: int = 0) -> list[Transition]:
-        """Feed the service's state at ``time``; returns what that leads to (often nothing)."""
-        self.ready, self.desired = ready, desired
-        if health is not self.observed:
-            if self.observed is Health.SCALED:
-                self.first_seen = time      # scaled up from zero: a new start-up grace
-            self.observed, self.observed_since = health, time
-        if self.observed is not self.confirmed and time + _EPS >= self.confirm_at():
-            self.confirmed, self.confirmed_since = self.observed, self.observed_since
-        return self._report(time)
-
-    def confirm_at(self) -> float:
-        """When the current observation will count as confirmed, if it keeps holding."""
-        at = self.observed_since + self.config.confirm_seconds(self.observed)
-        if self.observed is Health.DOWN:
-            at = max(at, self.first_seen + self.config.grace_seconds)
-        return at
-
-    def next_deadline(self) -> float | None:
-        """The next time something will happen without a new observation (None: never)."""
-        times = []
-        if self.observed is not None and self.observed is not self.confirmed:
-            times.append(self.confirm_at())
-        if self._pending():
-            last = self.last_alert.get(self.confirmed)
-            if last is not None:
-                times.append(last + self.config.cooldown_seconds)
-        return min(times) if times else None
-
-    # -- internals ---------------------------------------------------------------------
-
-    def _pending(self) -> bool:
-        """A confirmed state not yet reported (a first DOWN or a later change)."""
-        if self.confirmed is None or self.confirmed is self.reported:
-            return False
-        return self.reported is not None or self.confirmed is Health.DOWN
-
-    def _report(self, time: float) -> list[Transition]:
-        state = self.confirmed
-        if state is None or state is self.reported:
-            return []
-        alert = self._alert(time)
-        if self.reported is None and state is not Health.DOWN:
-            self.reported = state
-            return [Transition(Outcome.BASELINE, alert)]
-        last = self.last_alert.get(state)
-        if last is not None and time + _EPS < last + self.config.cooldown_seconds:
-            if self._held == (state, self.confirmed_since):
-                return []
-            self._held = (state, self.confirmed_since)
-            return [Transition(Outcome.HELD, alert, last + self.config.cooldown_seconds)]
-        self._held = None
-        self.reported = state
-        self.last_alert[state] = time
-        if state is Health.DOWN:
-            self.outage_since = self.confirmed_since
-        else:
-            self.outage_since = None
-        return [Transition(Outcome.ALERT, alert)]
-
-    def _alert(self, time: float) -> Alert:
-        state = self.confirmed
-        down = None
-        if state is not Health.DOWN and self.reported is Health.DOWN and self.outage_since is not None:
-            down = self.confirmed_since - self.outage_since
-        return Alert(time, self.service, state, self.confirmed_since, self.reported,
-                     self.ready, self.desired, down)
-
-
-Notifier = Callable[[Alert], Any]
-
-_REASONS = {Health.DOWN: Reason.SERVICE_DOWN, Health.UP: Reason.SERVICE_UP,
-            Health.SCALED: Reason.SERVICE_SCALED_TO_ZERO}
+_REASONS = {Health.DOWN: Reason.SERVICE_DOWN, Health.DEGRADED: Reason.SERVICE_DEGRADED,
+            Health.UP: Reason.SERVICE_UP, Health.SCALED: Reason.SERVICE_SCALED_TO_ZERO}
+_WHY = {(BUDGET, Health.DOWN): "No Ready pod serves the service (every request gets a 503)",
+        ("original", Health.DOWN): "Fewer pods are Ready than desired (the original "
+                                   "system's rule)",
+        (BUDGET, Health.UP): "The Ready pods have been within the rollout's budget "
+                             "(desired - maxUnavailable)",
+        ("original", Health.UP): "Every desired pod has been Ready"}
 
 
 class AlertManager:
-    """Watches every service's health and raises alerts as events and notifier calls."""
+    """Watches every service's health and rules and raises alerts as events and calls."""
 
     def __init__(self, cluster: "Cluster", config: AlertConfig | None = None,
                  notifier: Notifier | None = None):
@@ -242,7 +60,15 @@ class AlertManager:
         self.env = cluster.env
         self.config = config or AlertConfig()
         self.trackers: dict[str, AlertTracker] = {}
-        self.alerts: list[Alert] = []
+        #: every alert sent: health alerts (``Alert``) and rule alerts (``RuleAlert``)
+        self.alerts: list[Alert | RuleAlert] = []
+        self.rules: dict[str, AlertRule] = {}
+        #: conditions by rule name for a replayed ``add_alert_rule`` (the journal holds
+        #: only the function's name): ``t3.replay(journal, seed, conditions={...})``
+        self.conditions: dict[str, Callable] = {}
+        self._rule_trackers: dict[tuple[str, str], RuleTracker] = {}
+        self._windows: dict[str, Window] = {}
+        self._evaluating = False
         self._subscribers: list[Notifier] = [notifier] if notifier is not None else []
         self._dirty: dict[str, None] = {}
         self._timers: set[float] = set()
@@ -260,23 +86,24 @@ class AlertManager:
         self._subscribers.append(notifier)
         return lambda: self._subscribers.remove(notifier) if notifier in self._subscribers else None
 
-    def configure(self, *, actor: str = "user", **windows: float) -> AlertConfig:
-        """Change the windows (``grace_seconds=...``) for every service, now and later.
+    def configure(self, *, actor: str = "user", **settings: Any) -> AlertConfig:
+        """Change the windows (``grace_seconds=...``) or the health ``rule`` ("budget", the
+        default, or "original") for every service, now and later.
 
-        A journaled command (``configure_alerts``): the windows shape the event log, so a
+        A journaled command (``configure_alerts``): the settings shape the event log, so a
         replay must set them at the same moment.
         """
-        return self.cluster._command(actor, "configure_alerts", **windows)
+        return self.cluster._command(actor, "configure_alerts", **settings)
 
-    def check_configure(self, **windows: Any) -> tuple[dict[str, Any], Callable[[], AlertConfig]]:
-        """Check new windows; return their journal form and the action that sets them."""
+    def check_configure(self, **settings: Any) -> tuple[dict[str, Any], Callable[[], AlertConfig]]:
+        """Check new settings; return their journal form and the action that sets them."""
         fields = tuple(self.config.__dict__)
-        for name in windows:
+        for name in settings:
             if name not in fields:
                 raise CommandError(f"{name}: not an alert setting (expected one of "
                                    f"{', '.join(fields)})", field=name)
         try:
-            config = AlertConfig(**{**self.config.__dict__, **windows})
+            config = AlertConfig(**{**self.config.__dict__, **settings})
         except ValueError as error:
             raise CommandError(str(error), field=str(error).split(":")[0]) from None
 
@@ -284,15 +111,74 @@ class AlertManager:
             self.config = config
             for tracker in self.trackers.values():
                 tracker.config = config
+            for window in self._windows.values():
+                window.seconds = config.window_seconds
+            self._dirty.update(dict.fromkeys(self.cluster.store.services))
             self._wake()
             return config
 
-        return {name: windows[name] for name in fields if name in windows}, configure
+        return {name: settings[name] for name in fields if name in settings}, configure
+
+    def add_rule(self, name: str, condition: Callable[[Observation], Any],
+                 for_seconds: float = 0.0, severity: str = "warning", *,
+                 service: str | None = None, actor: str = "user") -> AlertRule:
+        """Alert when ``condition(observation)`` has held for ``for_seconds``.
+
+        ``condition`` gets an :class:`Observation` of one service every
+        ``evaluation_seconds`` (``obs.error_rate``, ``obs.p99``, ``obs.ready`` ...);
+        ``severity`` is "critical", "warning" or "info"; ``service`` limits the rule to
+        one service. A journaled command (``add_alert_rule``, with the function's name).
+        """
+        return self.cluster._command(actor, "add_alert_rule", name=name, condition=condition,
+                                     for_seconds=for_seconds, severity=severity,
+                                     service=service)
+
+    def check_add_rule(self, name, condition, for_seconds=0.0, severity="warning",
+                       service=None) -> tuple[dict[str, Any], Callable[[], AlertRule]]:
+        """Check a rule; return its journal form and the action that adds it."""
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise CommandError(f"name: expected a rule name (1-100 characters), got {name!r}",
+                               field="name")
+        if name in self.rules:
+            raise CommandError(f"name: a rule named {name!r} exists already", field="name")
+        if isinstance(condition, str):
+            condition = self.conditions.get(name, condition)
+        if not callable(condition):
+            raise CommandError(f"condition: expected a function of an Observation, got "
+                               f"{condition!r} (a replay needs conditions={{{name!r}: fn}})",
+                               field="condition")
+        if isinstance(for_seconds, bool) or not isinstance(for_seconds, (int, float)) \
+                or not 0 <= for_seconds < math.inf:
+            raise CommandError(f"for_seconds: expected a number of seconds >= 0, got "
+                               f"{for_seconds!r}", field="for_seconds")
+        if severity not in SEVERITIES:
+            raise CommandError(f"severity: expected one of {', '.join(SEVERITIES)}, got "
+                               f"{severity!r}", field="severity")
+        if service is not None and service not in self.cluster.store.services:
+            raise CommandError(f"service: no service named {service!r}", field="service")
+        rule = AlertRule(name, condition, float(for_seconds), severity, service)
+        label = getattr(condition, "__qualname__", type(condition).__name__)
+        journal = {"name": name, "condition": label, "for_seconds": for_seconds,
+                   "severity": severity, "service": service}
+
+        def add() -> AlertRule:
+            self.rules[name] = rule
+            if not self._evaluating:
+                self._evaluating = True
+                self.env.process(self._evaluator())
+            return rule
+
+        return journal, add
 
     def health(self, service: str) -> Health | None:
         """The confirmed state of ``service`` (None before its first confirmation)."""
         tracker = self.trackers.get(service)
         return tracker.confirmed if tracker else None
+
+    def firing(self, service: str | None = None) -> list[str]:
+        """The names of the rules firing now (for one service, or any)."""
+        return sorted({rule for (rule, name), t in self._rule_trackers.items()
+                       if t.state.value == "firing" and service in (None, name)})
 
     def delivery_failed(self, alert: Any, error: BaseException) -> None:
         """Report that a notifier could not deliver ``alert`` (safe from any thread).
@@ -308,18 +194,31 @@ class AlertManager:
         return self._failures.qsize()
 
     def frame(self):
-        """The alerts raised so far as a pandas DataFrame."""
+        """The alerts raised so far as a pandas DataFrame (health and rule alerts)."""
         import pandas as pd
 
         columns = ["time", "service", "kind", "since", "previous", "ready", "desired",
-                   "down_seconds", "subject", "message"]
+                   "down_seconds", "subject", "message", "rule", "severity"]
         frame = pd.DataFrame([a.to_dict() for a in self.alerts], columns=columns)
         return frame.astype({"time": "float64", "service": "string", "kind": "string",
                              "since": "float64", "previous": "string", "ready": "int64",
                              "desired": "int64", "down_seconds": "float64",
-                             "subject": "string", "message": "string"})
+                             "subject": "string", "message": "string", "rule": "string",
+                             "severity": "string"})
 
-    # -- the process -------------------------------------------------------------------
+    def observe(self, service: str) -> dict[str, Any]:
+        """The health inputs of ``service`` now: ready, serving, desired, min_available and
+        the health they give under the current rule (not yet confirmed)."""
+        store = self.cluster.store
+        spec = store.services[service].spec
+        ready = sum(p.ready and not p.terminating for p in store.pods_of(service))
+        serving = len(self.cluster.traffic.serving(service)) if ready else 0
+        floor = min_available(spec.replicas, spec.rollout)
+        return {"ready": ready, "serving": serving, "desired": spec.replicas,
+                "min_available": floor,
+                "health": health_of(ready, spec.replicas, floor, serving, self.config.rule)}
+
+    # -- the health process ----------------------------------------------------------
 
     def _changed(self, service: str) -> None:
         self._dirty[service] = None
@@ -339,8 +238,7 @@ class AlertManager:
         """Feed every service that changed or has a deadline due; act on the results."""
         now = self.env.now
         self.report_failures()
-        store = self.cluster.store
-        for name in store.services:
+        for name in self.cluster.store.services:
             tracker = self.trackers.get(name)
             if tracker is None:
                 tracker = self.trackers[name] = AlertTracker(name, now, self.config)
@@ -348,10 +246,10 @@ class AlertManager:
                 deadline = tracker.next_deadline()
                 if deadline is None or deadline > now + _EPS:
                     continue
-            state = store.services[name]
-            ready = sum(p.ready and not p.terminating for p in store.pods_of(name))
-            desired = state.spec.replicas
-            for transition in tracker.observe(now, health_of(ready, desired), ready, desired):
+            seen = self.observe(name)
+            for transition in tracker.observe(now, seen["health"], seen["ready"],
+                                              seen["desired"], seen["min_available"],
+                                              seen["serving"]):
                 self._act(transition)
             deadline = tracker.next_deadline()
             if deadline is not None:
@@ -377,15 +275,79 @@ class AlertManager:
                      f"was sent {now - last:g} s ago: held until t={transition.cooldown_until:g} s",
                      cooldown=self.config.cooldown_seconds)
             return
+        level = Level.WARNING if alert.kind in BAD else Level.NORMAL
+        why = _WHY.get((self.config.rule, alert.kind), "")
+        self._send(alert, _REASONS[alert.kind], level,
+                   confirm=self.config.confirm_seconds(alert.kind), why=why)
+
+    def _send(self, alert: Any, reason: Reason, level: Level, **facts: Any) -> None:
         self.alerts.append(alert)
-        level = Level.WARNING if alert.kind is Health.DOWN else Level.NORMAL
-        log.emit(now, _REASONS[alert.kind], alert.service, alert.message, level=level,
-                 confirm=self.config.confirm_seconds(alert.kind))
+        self.cluster.log.emit(self.env.now, reason, alert.service, alert.message, level=level,
+                              **facts)
         for notifier in list(self._subscribers):
             try:
                 notifier(alert)
             except Exception as error:      # a broken notifier is an event, never a crash
                 self._not_sent(alert, error)
+
+    # -- the symptom rules -----------------------------------------------------------
+
+    def _evaluator(self) -> Generator:
+        """Evaluate every rule at each multiple of ``evaluation_seconds``."""
+        while True:
+            step = self.config.evaluation_seconds
+            next_at = (math.floor(self.env.now / step + _EPS) + 1) * step
+            self.evaluate()
+            yield self.env.timeout(next_at - self.env.now)
+
+    def evaluate(self) -> None:
+        """Build one observation per service and feed it to every rule that applies."""
+        now = self.env.now
+        for name in self.cluster.store.services:
+            rules = [r for r in self.rules.values() if r.applies_to(name)]
+            if not rules:
+                continue
+            observation = self._observation(name)
+            for rule in rules:
+                tracker = self._rule_trackers.get((rule.name, name))
+                if tracker is None:
+                    tracker = self._rule_trackers[(rule.name, name)] = RuleTracker(rule, name)
+                try:
+                    holds = bool(rule.condition(observation))
+                except Exception as error:          # a student's bug is an event, not a crash
+                    self.cluster.log.emit(
+                        now, Reason.ALERT_RULE_FAILED, name,
+                        f"Rule {rule.name} raised {type(error).__name__}: {error}",
+                        level=Level.WARNING)
+                    holds = False
+                alert = tracker.observe(now, holds, observation)
+                if alert is None:
+                    continue
+                if alert.kind == "FIRING":
+                    level = Level.WARNING if rule.severity != "info" else Level.NORMAL
+                    self._send(alert, Reason.ALERT_FIRING, level, for_seconds=rule.for_seconds)
+                else:
+                    self._send(alert, Reason.ALERT_RESOLVED, Level.NORMAL)
+
+    def _observation(self, service: str) -> Observation:
+        now, traffic = self.env.now, self.cluster.traffic
+        offered, failed = traffic.offered_totals(service)
+        routed, routed_failed = self.cluster.lb.requests_total(service)
+        requests, errors = offered + routed, failed + routed_failed
+        window = self._windows.get(service)
+        if window is None:
+            window = self._windows[service] = Window(self.config.window_seconds)
+        covered, requests, errors, latency = window.add(
+            Counters(now, requests, errors, self.cluster.lb.latency_counts(service)))
+        seen = self.observe(service)
+        return Observation(now, service, seen["desired"], seen["ready"], seen["serving"],
+                           seen["min_available"], seen["health"],
+                           rps=requests / covered if covered > 0 else 0.0,
+                           error_rate=errors / requests if requests > 0 else 0.0,
+                           cpu=traffic.cpu(service), requests=requests, errors=errors,
+                           latency_counts=latency)
+
+    # -- delivery failures -----------------------------------------------------------
 
     def report_failures(self) -> None:
         """Turn failures reported by ``delivery_failed`` into ``AlertNotSent`` events now."""

@@ -578,6 +578,9 @@ class Cluster:
     def _check_configure_alerts(self, **windows):
         return self.alerts.check_configure(**windows)
 
+    def _check_add_alert_rule(self, **rule):
+        return self.alerts.check_add_rule(**rule)
+
     def _emit(self, reason: Reason, service: str, message: str, **kwargs) -> None:
         self.log.emit(self.now, reason, service, message, **kwargs)
 
@@ -617,9 +620,15 @@ def _int_arg(name: str, value: Any, low: int, high: int) -> int:
     return number
 
 
-def replay(journal: Iterable[Command | Mapping[str, Any]], seed: int = 0, **options) -> Cluster:
-    """A new cluster with ``seed`` that has carried out ``journal``: the same cluster again."""
+def replay(journal: Iterable[Command | Mapping[str, Any]], seed: int = 0, *,
+           conditions: Mapping[str, Any] | None = None, **options) -> Cluster:
+    """A new cluster with ``seed`` that has carried out ``journal``: the same cluster again.
+
+    ``conditions``: the functions of the alert rules the journal adds, by rule name (the
+    journal holds only their names).
+    """
     cluster = Cluster(seed, **options)
+    cluster.alerts.conditions.update(conditions or {})
     for entry in journal:
         command = Command.from_any(entry)
         if command.verb != "run" and command.time > cluster.now:

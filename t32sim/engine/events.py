@@ -41,9 +41,13 @@ class Reason(StrEnum):
     CHAOS_KILL = "ChaosKill"
     SERVICE_DOWN = "ServiceDown"
     SERVICE_UP = "ServiceUp"
+    SERVICE_DEGRADED = "ServiceDegraded"
     SERVICE_SCALED_TO_ZERO = "ServiceScaledToZero"
     ALERT_HELD = "AlertHeld"
     ALERT_NOT_SENT = "AlertNotSent"
+    ALERT_FIRING = "AlertFiring"
+    ALERT_RESOLVED = "AlertResolved"
+    ALERT_RULE_FAILED = "AlertRuleFailed"
     LOAD_SET = "LoadSet"
     ROLLING_UPDATE = "RollingUpdate"
     ROLLOUT_STARTED = "RolloutStarted"
@@ -98,11 +102,15 @@ EXPLAIN: dict[Reason, str] = {
     Reason.KILLING: "The pod is being deleted: it leaves the load balancer at once, its container gets SIGTERM and has up to {grace:g} s (terminationGracePeriodSeconds) to exit before it is killed.",
     Reason.DELETED: "The pod's container has stopped, so the pod is gone and the ReplicaSet counts it no more; the grace period is only an upper bound: a container that exits on SIGTERM is gone sooner, one that ignores it is killed when the grace period ends.",
     Reason.CHAOS_KILL: "Chaos deleted a pod on purpose; the ReplicaSet notices it is short and creates a replacement.",
-    Reason.SERVICE_DOWN: "Fewer pods are Ready than desired for at least {confirm:g} s (the confirmation window), so the alert manager reports an outage.",
-    Reason.SERVICE_UP: "Every desired pod has been Ready for at least {confirm:g} s (the confirmation window), so the alert manager reports the service up.",
+    Reason.SERVICE_DOWN: "{why} for at least {confirm:g} s (the confirmation window), so the alert manager reports an outage.",
+    Reason.SERVICE_DEGRADED: "Fewer pods are Ready than the rollout's budget allows (desired - maxUnavailable: Kubernetes' Available=False) for at least {confirm:g} s (the confirmation window); users are still served, by fewer pods.",
+    Reason.SERVICE_UP: "{why} for at least {confirm:g} s (the confirmation window), so the alert manager reports the service up.",
     Reason.SERVICE_SCALED_TO_ZERO: "The service was scaled to zero replicas on purpose, so it is off, not down.",
     Reason.ALERT_HELD: "An alert of this kind went out less than {cooldown:g} s ago; the cooldown stops a flapping service from flooding your inbox.",
     Reason.ALERT_NOT_SENT: "The notifier could not deliver the alert; the cluster carries on and the event log still has it.",
+    Reason.ALERT_FIRING: "The rule's condition held at every evaluation for {for_seconds:g} s (its 'for' window), so the alert fires: a symptom users feel, not a cause.",
+    Reason.ALERT_RESOLVED: "The rule's condition no longer holds at an evaluation, so its alert is resolved.",
+    Reason.ALERT_RULE_FAILED: "The rule's condition raised an exception; it counts as not holding, and the cluster carries on.",
     Reason.LOAD_SET: "Offered load is spread over the serving pods (Ready, and in a backend that gets traffic): each pod's CPU is its share of the {rps:g} requests per second divided by its capacity, now {cpu:.0f} % on average.",
     Reason.ROLLING_UPDATE: "A rolling update never runs more than {most} pods nor lets fewer than {least} be available: it adds new pods within the surge and removes old ones as new ones become available.",
     Reason.ROLLOUT_STARTED: "A new pod template starts a rollout: the strategy decides how the new revision takes over from the one serving now.",

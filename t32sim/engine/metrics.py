@@ -33,6 +33,7 @@ from prometheus_client.core import (CounterMetricFamily, GaugeMetricFamily,
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from t32sim.engine.alerts import Health, health_of
+from t32sim.engine.histogram import LATENCY_BUCKETS
 from t32sim.engine.status import Phase, ServiceStatus
 from t32sim.engine.store import PodPhase
 
@@ -44,9 +45,6 @@ __all__ = ["PREFIX", "LATENCY_BUCKETS", "Family", "ClusterCollector", "ClusterRe
            "kube_pod_rows"]
 
 PREFIX = "t32sim_"
-#: request latency buckets in simulated seconds (Prometheus' defaults)
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0,
-                   7.5, 10.0)
 _PHASES = tuple(PodPhase)
 _ROLLOUT_PHASES = tuple(Phase)
 
@@ -201,13 +199,21 @@ class ClusterCollector(Collector):
             confirmed = manager.health(name)
             states.extend(((name, h.value), float(confirmed is h)) for h in Health)
         for alert in manager.alerts:
-            key = (alert.service, alert.kind.value)
+            key = (alert.service, str(getattr(alert.kind, "value", alert.kind)))
             totals[key] = totals.get(key, 0) + 1
+        firing = [((name, rule.name, rule.severity), float(rule.name in manager.firing(name)))
+                  for name in services for rule in manager.rules.values()
+                  if rule.applies_to(name)]
         return [
             _gauge("alert_state", "The alert manager's confirmed state of the service "
-                   "(1 for the current one of UP, DOWN, SCALED).", ("service", "state"), states),
-            _counter("alerts", "Alerts raised, by service and kind.", ("service", "kind"),
+                   "(1 for the current one of UP, DEGRADED, DOWN, SCALED).",
+                   ("service", "state"), states),
+            _counter("alerts", "Alerts raised, by service and kind (FIRING and RESOLVED for "
+                     "the symptom rules).", ("service", "kind"),
                      [(k, float(n)) for k, n in sorted(totals.items())]),
+            _gauge("alert_rule_firing", "1 while a symptom rule fires for the service "
+                   "(Prometheus' ALERTS{alertstate=\"firing\"}).",
+                   ("service", "alertname", "severity"), firing),
         ]
 
     def _autoscaler_metrics(self, services: list[str]) -> list[Family]:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Reason
+from t32sim.engine.histogram import LATENCY_BUCKETS, bucket_index
 from t32sim.engine.images import resolve
 from t32sim.engine.store import Pod
 
@@ -294,6 +295,21 @@ class Traffic:
         routed = self.routed.get((service, template_hash), [0, 0])
         return fluid[0] + routed[0], fluid[1] + routed[1]
 
+    def offered_totals(self, service: str) -> tuple[float, float]:
+        """Requests and 5xx answers of the offered load so far, all revisions (the part
+        that found no endpoint counts as 503s)."""
+        flow = self._flows.get(service)
+        requests = errors = 0.0
+        if flow is not None:       # read, not flushed: an observer changes no sum
+            elapsed = max(self.cluster.now - flow.since, 0.0)
+            for served, failed in flow.totals.values():
+                requests, errors = requests + served, errors + failed
+            for rps, failing in flow.hash_rates.values():
+                requests, errors = requests + rps * elapsed, errors + failing * elapsed
+            unserved = flow.unserved_total + flow.unserved * elapsed
+            requests, errors = requests + unserved, errors + unserved
+        return requests, errors
+
     def rps_for_cpu(self, service: str, cpu_percent: float) -> float:
         """The offered rps that puts the Ready endpoints at ``cpu_percent`` average CPU now
         (with no Ready pod: the desired replicas of the current image)."""
@@ -455,6 +471,8 @@ class LoadBalancer:
         self._counts: dict[tuple[str, str, str, int], int] = {}
         self._records: list[RequestRecord] = []
         self._totals: dict[str, list[int]] = {}       # service -> [requests, errors]
+        #: service -> routed requests per latency bucket (LATENCY_BUCKETS, then +Inf)
+        self._latency: dict[str, list[int]] = {}
 
     # -- public --------------------------------------------------------------------------
 
@@ -472,6 +490,10 @@ class LoadBalancer:
         """Routed requests from number ``since`` on (``send`` batches as one row per pod
         and status). Records are only ever appended, so a reader can keep its place."""
         return self._records[since:]
+
+    def latency_counts(self, service: str) -> tuple[int, ...]:
+        """Routed requests answered by a pod, per latency bucket (not cumulative)."""
+        return tuple(self._latency.get(service, ()))
 
     def requests_total(self, service: str) -> tuple[int, int]:
         """Routed requests and those answered with a 5xx, for one service."""
@@ -555,6 +577,11 @@ class LoadBalancer:
         total[0] += record.count
         if record.status >= 500:
             total[1] += record.count
+        if record.pod is not None:
+            counts = self._latency.get(record.service)
+            if counts is None:
+                counts = self._latency[record.service] = [0] * (len(LATENCY_BUCKETS) + 1)
+            counts[bucket_index(record.latency)] += record.count
 
     def frame(self):
         """The requests as a pandas DataFrame (one row per ``request``, per pod and status

@@ -1,116 +1,17 @@
-"""UP/DOWN alerts: the pure tracker (exact traces), the manager in a cluster, and e-mail
-through a real local SMTP server (t32sim/engine/alerts.py)."""
+"""The alert manager in a cluster (t32sim/engine/alerts.py): outages, flapping, the
+original rule as an option, journaling, and e-mail through a real local SMTP server. The
+pure tracker is in test_alerts_tracker.py, the health rules in test_alerts_health.py, the
+symptom rules in test_alerts_rules.py."""
 from __future__ import annotations
 
 import pytest
 
 import t32sim as t3
-from t32sim.engine.alerts import (Alert, AlertConfig, AlertTracker, Health, Outcome,
-                                  health_of)
+from t32sim.engine.alerts import AlertConfig, Health
 from t32sim.notify import EmailNotifier
 from tests.support import free_port, wait_for
 
 UP, DOWN, SCALED = Health.UP, Health.DOWN, Health.SCALED
-CONFIG = AlertConfig(grace_seconds=30, confirm_down_seconds=10, confirm_up_seconds=10,
-                     cooldown_seconds=60)
-
-
-# -- the pure tracker ----------------------------------------------------------------------
-
-def trace(changes, until, config=CONFIG):
-    """Feed ``[(time, health)]`` changes and every deadline the tracker asks for up to
-    ``until``; return ``[(time, outcome, kind, since, down_seconds)]``."""
-    tracker = AlertTracker("api", 0.0, config)
-    changes = list(changes)
-    health, out, now = None, [], 0.0
-    while True:
-        deadline = tracker.next_deadline()
-        upcoming = [t for t, _ in changes]
-        candidates = upcoming + ([deadline] if deadline is not None else [])
-        if not candidates or min(candidates) > until:
-            return out
-        now = min(candidates)
-        while changes and changes[0][0] == now:
-            health = changes.pop(0)[1]
-        for t in tracker.observe(now, health):
-            out.append((now, t.outcome.value, t.alert.kind.value, t.alert.since,
-                        t.alert.down_seconds))
-
-
-def test_health_is_up_when_ready_covers_desired_and_scaled_at_zero():
-    assert [health_of(r, d) for r, d in [(3, 3), (4, 3), (2, 3), (0, 3), (0, 0), (2, 0)]] \
-        == [UP, UP, DOWN, DOWN, SCALED, SCALED]
-
-
-@pytest.mark.parametrize("changes, until, expected", [
-    # a service that starts and comes up: the baseline, no alert
-    ([(0, DOWN), (5, UP)], 300, [(15, "baseline", "UP", 5, None)]),
-    # desired 0 from the start: SCALED is the baseline
-    ([(0, SCALED)], 300, [(10, "baseline", "SCALED", 0, None)]),
-    # a blip shorter than the confirmation window: nothing
-    ([(0, DOWN), (5, UP), (100, DOWN), (105, UP)], 300, [(15, "baseline", "UP", 5, None)]),
-    # an outage: DOWN after 10 s, UP after 10 s more, saying it was down 40 s
-    ([(0, DOWN), (5, UP), (100, DOWN), (140, UP)], 300,
-     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
-      (150, "alert", "UP", 140, 40)]),
-    # down inside the start-up grace: confirmed only when the grace ends
-    ([(0, DOWN), (5, UP), (20, DOWN), (60, UP)], 300,
-     [(15, "baseline", "UP", 5, None), (30, "alert", "DOWN", 20, None),
-      (70, "alert", "UP", 60, 40)]),
-    # ... and nothing at all when it is back before the grace ends
-    ([(0, DOWN), (5, UP), (20, DOWN), (29, UP)], 300, [(15, "baseline", "UP", 5, None)]),
-    # a service that never comes up is alerted when the grace ends
-    ([(0, DOWN), (50, UP)], 300,
-     [(30, "alert", "DOWN", 0, None), (60, "alert", "UP", 50, 50)]),
-    # flapping inside the cooldown: one DOWN, one UP, the next DOWN held, then nothing
-    ([(0, DOWN), (5, UP), (100, DOWN), (120, UP), (140, DOWN), (160, UP)], 400,
-     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
-      (130, "alert", "UP", 120, 20), (150, "held", "DOWN", 140, None)]),
-    # a held DOWN that is still DOWN when the cooldown ends is sent then
-    ([(0, DOWN), (5, UP), (100, DOWN), (120, UP), (140, DOWN), (200, UP)], 400,
-     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
-      (130, "alert", "UP", 120, 20), (150, "held", "DOWN", 140, None),
-      (170, "alert", "DOWN", 140, None), (210, "alert", "UP", 200, 60)]),
-    # scaled to zero is not an outage; scaling back up starts a new grace period
-    ([(0, DOWN), (5, UP), (100, SCALED), (200, DOWN), (225, UP)], 400,
-     [(15, "baseline", "UP", 5, None), (110, "alert", "SCALED", 100, None),
-      (235, "alert", "UP", 225, None)]),
-    # scaled to zero during an outage: the SCALED alert says how long it was down
-    ([(0, DOWN), (5, UP), (100, DOWN), (130, SCALED)], 400,
-     [(15, "baseline", "UP", 5, None), (110, "alert", "DOWN", 100, None),
-      (140, "alert", "SCALED", 130, 30)]),
-])
-def test_tracker_traces(changes, until, expected):
-    assert trace(changes, until) == expected
-
-
-def test_tracker_asks_to_be_woken_exactly_when_something_can_happen():
-    tracker = AlertTracker("api", 0.0, CONFIG)
-    assert tracker.observe(0, DOWN) == [] and tracker.next_deadline() == 30
-    assert tracker.observe(5, UP) == [] and tracker.next_deadline() == 15
-    assert [t.outcome for t in tracker.observe(15, UP)] == [Outcome.BASELINE]
-    assert tracker.next_deadline() is None
-
-
-def test_alert_texts_name_the_numbers():
-    down = Alert(110, "api", DOWN, 100, UP, 1, 3)
-    assert down.subject == "[t32sim] api is DOWN"
-    assert down.message == "api is DOWN at t=110 s: 1 of 3 pods Ready since t=100 s."
-    up = Alert(150, "api", UP, 140, DOWN, 3, 3, down_seconds=40)
-    assert up.subject == "[t32sim] api is UP"
-    assert up.body == ("api is UP at t=150 s: 3 of 3 pods Ready. It was DOWN for 40 s "
-                       "(t=100 s to t=140 s).\n")
-    never = Alert(30, "api", DOWN, 0, None, 0, 3)
-    assert never.message == ("api is DOWN at t=30 s: 0 of 3 pods Ready since t=0 s; it has not "
-                             "stayed UP since it started.")
-
-
-@pytest.mark.parametrize("field, value", [("grace_seconds", -1), ("cooldown_seconds", "60"),
-                                          ("confirm_up_seconds", float("inf")),
-                                          ("confirm_down_seconds", True)])
-def test_config_rejects_bad_windows_naming_the_field(field, value):
-    with pytest.raises(ValueError, match=f"^{field}: expected a number of seconds >= 0"):
-        AlertConfig(**{field: value})
 
 
 # -- the manager in a cluster --------------------------------------------------------------

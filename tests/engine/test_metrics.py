@@ -139,8 +139,8 @@ def test_alert_metrics_follow_the_alert_manager(examples):
     c.kill("api", count=3)
     c.run(until=63)
     samples = scrape(c)
-    assert by(samples, "t32sim_alert_state", "state") == {("UP",): 0.0, ("DOWN",): 1.0,
-                                                          ("SCALED",): 0.0}
+    assert by(samples, "t32sim_alert_state", "state") == {
+        ("UP",): 0.0, ("DEGRADED",): 0.0, ("DOWN",): 1.0, ("SCALED",): 0.0}
     assert by(samples, "t32sim_alerts_total", "kind") == {("DOWN",): 1.0}
     c.run(until=100)
     assert by(scrape(c), "t32sim_alerts_total", "kind") == {("DOWN",): 1.0, ("UP",): 1.0}

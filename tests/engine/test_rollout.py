@@ -124,7 +124,7 @@ def test_the_rolling_update_invariant_holds_at_every_event_of_a_v1_to_v2_rollout
     seen = watch_every_event(c, count)
     c.apply(v2(spec(rollout=Rollout(Strategy.ROLLING_UPDATE, "25%", "25%"))))
     c.run(until=120)
-    assert len(seen) > 100
+    assert len(seen) > 90       # every pod event of the rollout (and no alert: it is in budget)
     assert all(total <= 10 + 3 and ready >= 10 - 2 for _, total, ready in seen)
     assert max(total for _, total, _ in seen) == 13 and min(r for _, _, r in seen) == 8
     sizes = [(e.time, e.message) for e in c.event_log
