@@ -204,7 +204,7 @@
     button("kill 1", "danger", () => post(`/chaos/kill?${q}&count=1`, (d) => `killed ${d.killed.join(", ")}`), `kill1-${name}`);
     button("kill 3", "danger", () => post(`/chaos/kill?${q}&count=3`, (d) => `killed ${d.killed.join(", ")}`), `kill3-${name}`);
     button("promote", "", () => post(`/promote?${q}`, (d) => `promote ${name}: ${d.result}`), `promote-${name}`);
-    button("undo", "", () => post(`/undo?${q}`, (d) => `rolled ${name} back to revision ${d.revision}`), `undo-${name}`);
+    button("undo", "", () => post(`/undo?${q}`, (d) => d.message || `undo ${name}: revision ${d.revision}'s template, now revision ${d.new_revision}`), `undo-${name}`);
     const load = el("label", { class: "load" });
     const slider = el("input", { type: "range", min: 0, max: 100, step: 1, value: 0, "data-testid": `load-${name}` });
     const out = el("output", { "data-testid": `load-value-${name}` }, "0%");
@@ -291,7 +291,9 @@
   function renderPods(s) {
     const pods = s.pods || [];
     const serving = new Set(Object.values(s.services || {}).flatMap((svc) => svc.serving || []));
-    const key = JSON.stringify([pods.map((p) => [p.name, statusWord(p), p.ready, p.restarts, revisionOf(s, p)]), [...serving]]);
+    const grid = $("pods");
+    const key = JSON.stringify([pods.map((p) => [p.name, statusWord(p), p.ready, p.restarts, revisionOf(s, p)]), [...serving],
+      grid.clientHeight, grid.clientWidth]);
     if (key === lastPods) return;
     lastPods = key;
     $("pod-count").textContent = `${serving.size} serving · ${pods.filter((p) => p.ready).length} ready of ${pods.length}`;
@@ -300,12 +302,25 @@
       const word = cls === "notready" ? "Not ready" : cls === "idle" ? "Ready, no traffic" : statusWord(p);
       const tile = el("div", { class: "pod " + cls, title: `${p.name}\n${statusWord(p)}${p.ready ? ", ready" : ""}`,
         "data-pod": p.name, "data-status": statusWord(p), "data-ready": String(!!p.ready), "data-serving": String(serving.has(p.name)) });
-      tile.append(el("div", { class: "pname" }, p.name.split("-").pop()), el("div", { class: "pphase" }, word),
+      tile.append(el("div", { class: "pname" }, p.name.split("-").pop()), el("div", { class: "pphase" + (/^\S{13,}$/.test(word) ? " long" : "") }, word),
         el("div", { class: "pmeta" }, `rev ${revisionOf(s, p)} ${p.version || ""} · ${p.restarts || 0} restarts`));
       return tile;
     });
     if (pods.length > SHOWN_PODS) tiles.push(el("div", { class: "pod more" }, `+${pods.length - SHOWN_PODS} more`));
-    $("pods").replaceChildren(...tiles);
+    grid.replaceChildren(...tiles);
+    fitPods(grid, pods.length);
+  }
+
+  /** Tiles the panel cannot show whole become one "+N more" tile: none is cut in half. */
+  function fitPods(grid, total) {
+    const bottom = grid.getBoundingClientRect().bottom + 1;
+    const tiles = [...grid.querySelectorAll(".pod[data-pod]")];
+    const cut = tiles.findIndex((t) => t.getBoundingClientRect().bottom > bottom);
+    if (cut < 0) return;
+    const keep = Math.max(0, cut - 1);
+    for (const t of tiles.slice(keep)) t.remove();
+    grid.querySelector(".pod.more")?.remove();
+    grid.append(el("div", { class: "pod more", "data-testid": "pods-more" }, `+${total - keep} more`));
   }
 
   function renderEvents() {
