@@ -158,16 +158,19 @@ async def promote(live: Live, caller: Mutating, service: Service,
 
 
 @router.post("/undo", tags=["commands"], responses=COMMAND_ERRORS,
-             summary="Roll back to the previous (or a given) revision")
+             summary="Roll back: a previous revision's pod template rolls out as the newest revision",
+             description="As `kubectl rollout undo`: undoing revision 2 to 1 serves revision 3 "
+                         "(the old template, renumbered). The answer's `revision` is the one "
+                         "whose template comes back, `new_revision` the number it now has.")
 async def undo(live: Live, caller: Mutating, service: Service,
                to_revision: Annotated[int | None, Query(ge=1, le=1_000_000)] = None
                ) -> dict[str, Any]:
     args: dict[str, Any] = {"service": service}
     if to_revision is not None:
         args["to_revision"] = to_revision
-    result = live.command("undo", args, actor=caller.actor, source=caller.source)
-    return {"ok": True, "service": service, "revision": _plain(result),
-            "time": live.cluster.now}
+    restored, becomes, message = live.undo(args, actor=caller.actor, source=caller.source)
+    return {"ok": True, "service": service, "revision": restored, "new_revision": becomes,
+            "message": message, "time": live.cluster.now}
 
 
 @traffic_router.post("/send", tags=["traffic"], responses=COMMAND_ERRORS,

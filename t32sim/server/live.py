@@ -216,6 +216,24 @@ class LiveCluster:
         self.command("set_load", args, actor=actor, source=source)
         return "; ".join(self._messages_since(since, ("LoadSet",)))
 
+    def undo(self, args: dict[str, Any], *, actor: str, source: str) -> tuple[int, int, str]:
+        """Roll back as ``kubectl rollout undo`` does; returns the revision whose pod
+        template comes back, the revision number it rolls out as, and what happens.
+
+        Kubernetes copies the old template into the spec and the Deployment controller
+        gives its ReplicaSet the next revision number, so undoing 2 -> 1 serves revision 3;
+        the answer says so instead of leaving "back to revision 1" beside a card showing 3."""
+        before = {r["revision"]: r["template_hash"]
+                  for r in self.cluster.service(args["service"]).revisions}
+        since = len(self.cluster.event_log)
+        restored = self.command("undo", args, actor=actor, source=source)
+        becomes = rollback_revision(before, restored)
+        told = "; ".join(self._messages_since(since, ("RolledBack",)))
+        if becomes != restored:
+            told += (f": its template becomes revision {becomes}, as kubectl rollout undo "
+                     "makes the old template the newest revision")
+        return restored, becomes, told
+
     def _messages_since(self, position: int, reasons: tuple[str, ...]) -> list[str]:
         return [e.message for e in self.cluster.event_log.since(position)
                 if str(e.reason) in reasons]
@@ -267,6 +285,14 @@ class LiveCluster:
     def _close_mailer(self) -> None:
         if self.mailer is not None:
             self.mailer.close()
+
+
+def rollback_revision(revisions: dict[int, str], restored: int) -> int:
+    """The number revision ``restored`` rolls out as, from the revisions (number -> template
+    hash) before the undo: the Deployment controller's rule, a re-used ReplicaSet that is not
+    the newest gets the next number."""
+    others = max((n for n, h in revisions.items() if h != revisions[restored]), default=0)
+    return restored if restored > others else others + 1
 
 
 def offered_by_template(cluster: Cluster) -> dict[str, dict[str, float]]:

@@ -483,7 +483,18 @@ def test_promote_a_paused_canary_then_undo(make_client):
     status = client.get("/state").json()["services"]["api"]["status"]
     assert (status["phase"], status["revision"]) == ("Healthy", 2)
     undone = client.post("/undo?service=api")
-    assert undone.status_code == 200 and undone.json()["revision"] == 1
+    assert undone.status_code == 200
+    answer = undone.json()
+    assert (answer["revision"], answer["new_revision"]) == (1, 3)
+    assert answer["message"] == (
+        "Rolling api back to revision 1 (local://demo@v1) with the Canary strategy: its "
+        "template becomes revision 3, as kubectl rollout undo makes the old template the "
+        "newest revision")
+    client.post("/advance?seconds=1")
+    revisions = client.get("/state").json()["services"]["api"]["revisions"]
+    assert [(r["revision"], r["image"]) for r in revisions] == [
+        (2, "local://demo@v2"), (3, "local://demo@v1")]
+    assert client.get("/state").json()["services"]["api"]["status"]["revision"] == 3
     assert [r["verb"] for r in journal(client) if r["verb"] != "run"] == [
         "apply", "apply", "promote", "undo"]
     again = client.post("/promote?service=ghost")

@@ -137,3 +137,28 @@ def test_api_key_prompt(page):
         page.click("[data-testid=apply]")
         page.wait_for_selector("[data-testid=toast][data-kind=ok]", timeout=5_000)
         page.wait_for_selector('.svc[data-service="api"]', timeout=5_000)
+
+
+def test_pods_that_do_not_fit_become_one_more_tile_and_none_is_cut(server, page):
+    import httpx
+    from .helpers import spec_yaml
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(server.url)
+    page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    for name in ("api", "web"):              # two service cards leave room for a few tiles
+        httpx.post(server.url + "apply", content=spec_yaml(name, replicas=12),
+                   headers={"Content-Type": "application/yaml"})
+    page_until(page, "document.querySelector('#pod-count').textContent.endsWith('of 24')")
+    page_until(page, "!!document.querySelector('[data-testid=pods-more]')")
+    api = httpx.Client(base_url=server.url)
+    api.post("/pause")                       # the grid stands still while it is measured
+    page_until(page, "document.querySelector('#pause').textContent.includes('Resume')")
+    grid, tiles, more = page.evaluate("""() => {
+        const bottom = (e) => e.getBoundingClientRect().bottom;
+        const m = document.querySelector('[data-testid=pods-more]');
+        return [bottom(document.querySelector('#pods')),
+                [...document.querySelectorAll('.pod[data-pod]')].map(bottom),
+                m && [m.textContent, bottom(m)]];
+    }""")
+    assert 0 < len(tiles) < 24 and all(b <= grid + 1 for b in tiles), (grid, tiles)
+    assert more[0] == f"+{24 - len(tiles)} more" and more[1] <= grid + 1

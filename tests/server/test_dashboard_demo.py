@@ -48,8 +48,14 @@ def frozen(api, page) -> dict:
     state = api.get("/state").json()
     page_until(page, f"document.querySelector('#sim-time').textContent === "
                      f"'{state['time']:.1f}'", 10)
-    page.wait_for_timeout(150)                 # one animation frame for the last redraw
+    next_frame(page)                           # the last redraw is on screen
     return state
+
+
+def next_frame(page) -> None:
+    """Wait until the browser has drawn two more frames (the charts redraw on the next)."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => "
+                  "requestAnimationFrame(done)))")
 
 
 def shown(page, service="api") -> dict:
@@ -142,7 +148,15 @@ def test_scripted_demo_shows_the_servers_numbers(demo):
 
     page.click("[data-testid=undo-api]")
     page.wait_for_selector(".event[data-reason=RolledBack]", timeout=5_000)
+    # what Kubernetes does: the old template comes back as a new revision, and the toast says so
+    page_until(page, "document.querySelector('[data-testid=toast]').textContent"
+                     ".includes('becomes revision')")
+    assert page.inner_text("[data-testid=toast]") == (
+        "Rolling api back to revision 1 (local://demo@v1) with the Canary strategy: its "
+        "template becomes revision 3, as kubectl rollout undo makes the old template the "
+        "newest revision")
     state = frozen(api, page)
+    assert state["services"]["api"]["status"]["revision"] == 3
     check_page(server, page, state, "6-undone", size)
     history = api.get("/history?service=api").json()["samples"]
     assert history and history[-1]["t"] <= state["time"]
@@ -154,5 +168,5 @@ def test_scripted_demo_shows_the_servers_numbers(demo):
                            f"window.t32sim.model.samples.get('api').length >= {len(history)}")
     assert page.locator("[data-testid=load-api]").input_value() == \
         str(min(100, round(state["services"]["api"]["load"]["cpu"])))
-    page.wait_for_timeout(200)
+    next_frame(page)
     page.screenshot(path=str(ARTIFACTS / f"demo-{size}-7-reloaded.png"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import t32sim as t3
-from t32sim.server.live import LiveCluster
+from t32sim.server.live import LiveCluster, rollback_revision
 from t32sim.server.settings import ServerSettings
 
 from .helpers import EXAMPLES, canonical, spec_yaml
@@ -243,3 +243,13 @@ def test_an_apply_file_that_is_not_yaml_fails_with_a_spec_error(tmp_path):
     with pytest.raises(t3.SpecError, match=r"invalid YAML at line 2, column 1") as caught:
         open_live(tmp_path, apply=(str(bad),))
     assert isinstance(caught.value, ValueError)         # the CLI reports it and exits 2
+
+
+@pytest.mark.parametrize("revisions,restored,becomes", [
+    ({1: "v1", 2: "v2"}, 1, 3),              # undo 2 -> 1: the old template is revision 3
+    ({2: "v2", 3: "v1"}, 2, 4),              # and undo again: v2's template is revision 4
+    ({1: "v1", 2: "v2", 3: "v3"}, 1, 4),     # --to-revision 1 from 3
+    ({1: "v1"}, 1, 1),                       # undone before the new template had its ReplicaSet
+])
+def test_an_undone_template_rolls_out_as_the_newest_revision(revisions, restored, becomes):
+    assert rollback_revision(revisions, restored) == becomes
