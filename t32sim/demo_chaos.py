@@ -12,6 +12,8 @@ here, so a toggle tells the same story in all three. The numbers are the origina
 - **Crash**: the process dies. The supervisor starts it again after its restart delay (1 s),
   so the monitor sees a failed check or two, a blip the policy is right to ride out.
   ``down_for`` keeps the process down that many seconds first, long enough to fail over.
+  A process that crashes again within 30 s of its start waits twice as long each time
+  (1, 2, 4 ... up to 30 s): a crash loop stays down longer and longer, and fails over.
 
 Every delay is multiplied by a **delay scale**, 1 by default; fast tests use a small scale
 together with a check timeout scaled the same way.
@@ -21,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["DemoState", "CheckResult", "HEALTH_SLOW_ABOVE", "HEALTH_DELAY", "ROOT_DELAY_PER_LOAD",
-           "CHECK_TIMEOUT", "RESTART_DELAY", "START_SECONDS", "restart_after", "root_delay", "health_delay", "check_state",
+           "CHECK_TIMEOUT", "RESTART_DELAY", "RESTART_DELAY_MAX", "STABLE_AFTER", "START_SECONDS",
+           "restart_after", "restart_backoff", "root_delay", "health_delay", "check_state",
            "timeout_error", "REFUSED", "failure_cause", "explain"]
 
 HEALTH_SLOW_ABOVE = 50.0       # % CPU load above which /health is slow
@@ -29,6 +32,8 @@ HEALTH_DELAY = 2.0             # seconds /health takes then (the original's time
 ROOT_DELAY_PER_LOAD = 1 / 20   # seconds GET / waits per % of load (the original's load / 20)
 CHECK_TIMEOUT = 1.0            # the original monitor's requests.get(url, timeout=1)
 RESTART_DELAY = 1.0            # the supervisor's first restart delay after a crash
+RESTART_DELAY_MAX = 30.0       # ... doubled for each further crash in a row, up to this
+STABLE_AFTER = 30.0            # a process that ran this long before crashing starts over at 1 s
 START_SECONDS = 0.5            # about how long a demo service takes to answer after a start
 REFUSED = "connection refused"
 
@@ -67,6 +72,12 @@ def root_delay(cpu_load: float, scale: float = 1.0) -> float:
 def health_delay(cpu_load: float, scale: float = 1.0) -> float:
     """Seconds ``GET /health`` waits: nothing up to 50 % load, 2 s above."""
     return HEALTH_DELAY * scale if cpu_load > HEALTH_SLOW_ABOVE else 0.0
+
+
+def restart_backoff(crashes_in_a_row: int, first: float = RESTART_DELAY,
+                    cap: float = RESTART_DELAY_MAX) -> float:
+    """The supervisor's wait before a restart: ``first`` doubled per further crash in a row."""
+    return min(cap, first * 2 ** (max(crashes_in_a_row, 1) - 1))
 
 
 def restart_after(down_for: float = 0.0, backoff: float = RESTART_DELAY) -> float:

@@ -10,8 +10,10 @@ every run.
 
 The watch has the live monitor's chaos toggles too, with the timing of
 :mod:`t32sim.demo_chaos`: ``set_cpu`` (above 50 % a check takes 2 s, longer than the
-1 s timeout), ``corrupt`` (503), ``crash`` (the process is back after the 1 s restart
-delay and a start, or after ``down_for`` s) and ``reset``.
+1 s timeout), ``corrupt`` (503), ``crash`` (the process is back after the supervisor's
+restart delay and a start, or after ``down_for`` s) and ``reset``. As under the live
+supervisor, the restart delay doubles for each crash within 30 s of the last start (1, 2,
+4 ... s): one crash is a blip, a crash loop is an outage.
 
     watch = watch_failover(cluster, {"v1": "api-v1", "v2": "api-v2", "v3": "api-v3"})
     cluster.run(60)
@@ -24,8 +26,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from t32sim.demo_chaos import (
-    CHECK_TIMEOUT, REFUSED, RESTART_DELAY, START_SECONDS, DemoState, check_state, explain,
-    failure_cause, restart_after,
+    CHECK_TIMEOUT, REFUSED, STABLE_AFTER, START_SECONDS, DemoState, check_state, explain,
+    failure_cause, restart_after, restart_backoff,
 )
 from t32sim.failover import (
     Decision, FailoverConfig, FailoverPolicy, Incident, IncidentTracker, Outcome, ridden_out,
@@ -89,6 +91,8 @@ class FailoverWatch:
         self.errors: list[str] = []             # why each check failed ("" when it passed)
         self.demo = {v: DemoState(v, stable=(v == versions[-1])) for v in versions}
         self.down: dict[str, tuple[float, float]] = {}     # version -> (crashed at, back at)
+        self.crashes_in_a_row: dict[str, int] = {v: 0 for v in versions}
+        self._started: dict[str, float] = {}                # version -> its process's last start
         self.incidents: list[Incident] = []
         self.notes: list[tuple[float, str]] = []
         self._tracker = IncidentTracker()
@@ -131,15 +135,26 @@ class FailoverWatch:
     def crash(self, version: str, down_for: float = 0.0) -> float:
         """Chaos: ``version``'s process dies now; returns when it answers again.
 
-        It is restarted after the supervisor's 1 s delay (or after ``down_for`` s, if
-        longer) and answers :data:`~t32sim.demo_chaos.START_SECONDS` later.
+        The supervisor restarts it after its restart delay: 1 s, doubled for each crash
+        within :data:`~t32sim.demo_chaos.STABLE_AFTER` s of the last start (a crash loop), or
+        after ``down_for`` s if longer; it answers
+        :data:`~t32sim.demo_chaos.START_SECONDS` after the restart. A process that is
+        already down cannot crash again: its return time stays.
         """
         self._state(version)
+        down_for = _seconds("down_for", down_for)
         now = self.cluster.now
-        back = now + restart_after(_seconds("down_for", down_for), RESTART_DELAY) + START_SECONDS
-        self.down[version] = (now, back)
+        crashed = self.down.get(version)
+        if crashed is not None and crashed[1] - START_SECONDS > now:
+            return crashed[1]
+        started = self._started.get(version)
+        again = started is not None and now - started < STABLE_AFTER
+        self.crashes_in_a_row[version] = self.crashes_in_a_row[version] + 1 if again else 1
+        restart = now + restart_after(down_for, restart_backoff(self.crashes_in_a_row[version]))
+        self._started[version] = restart
+        self.down[version] = (now, restart + START_SECONDS)
         self.demo[version].reset()              # a new process starts with a clean state
-        return back
+        return restart + START_SECONDS
 
     def reset(self, version: str | None = None) -> None:
         """Undo the chaos on ``version`` (default: all); a process kept down starts at once."""
@@ -148,6 +163,7 @@ class FailoverWatch:
             crashed = self.down.get(name)
             if crashed is not None and crashed[1] > self.cluster.now + START_SECONDS:
                 self.down[name] = (crashed[0], self.cluster.now + START_SECONDS)
+                self._started[name] = self.cluster.now
 
     def switch(self, to: str | None = None) -> Outcome:
         """An operator's switch at the current simulated time (ignores the cooldown)."""

@@ -198,6 +198,23 @@ def test_a_crash_kept_down_fails_over_and_a_reset_brings_it_back_early():
     assert watch.check("v1") == (True, "")
 
 
+def test_crashes_within_30_s_of_a_start_double_the_restart_delay_as_the_supervisor_does():
+    cluster = cluster_with_three_versions()
+    watch = watch_failover(cluster, SERVICES)
+    cluster.run(20)
+    assert watch.crash("v1") == 21.5                 # restart at 21 (1 s), answers at 21.5
+    assert watch.crash("v1") == 21.5                 # already down: nothing to kill
+    cluster.run(22)
+    assert watch.crash("v1") == 24.5                 # 1 s after its start: 2 s
+    cluster.run(25)
+    assert watch.crash("v1") == 29.5                 # 4 s
+    assert watch.crashes_in_a_row["v1"] == 3
+    cluster.run(29.5)
+    assert [(o.time, o.previous, o.active) for o in watch.switches] == [(27.0, "v1", "v2")]
+    cluster.run(60)                                  # 30.5 s after its start at 29.5
+    assert watch.crash("v1") == 61.5 and watch.crashes_in_a_row["v1"] == 1
+
+
 def test_a_pod_kill_is_the_kubernetes_blip_told_the_same_way():
     cluster = cluster_with_three_versions()
     watch = watch_failover(cluster, SERVICES)
