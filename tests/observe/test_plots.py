@@ -33,6 +33,21 @@ def _busy(examples):
     return c
 
 
+def _crash_loop():
+    from t32sim.lab.chapters import ch07
+    cluster, watch = ch07.watched()
+    cluster.run(20)
+    ch07.crash_loop(watch, "v1")
+    cluster.run(45)
+    return watch
+
+
+def _tradeoff():
+    import pandas as pd
+    return pd.DataFrame({"window 10 s": [153, 104, 41], "window 30 s": [153, 136, 104]},
+                        index=pd.Index([1, 2, 3], name="N"))
+
+
 @pytest.fixture(scope="module")
 def gallery(request):
     """Every public plot function, drawn once on a known scenario: name -> (figure, count
@@ -60,6 +75,8 @@ def gallery(request):
         ("latency_histogram", lambda: plots.latency_histogram({"canary": rollout}, "api",
                                                               quantiles=(0.5,)), ((0, "y"),)),
         ("rollout_progress", lambda: plots.rollout_progress(rollout, "api"), ((0, "y"),)),
+        ("failover_timeline", lambda: plots.failover_timeline(_crash_loop()), ()),
+        ("failover_tradeoff", lambda: plots.failover_tradeoff(_tradeoff()), ((0, "x"),)),
         ("architecture", lambda: plots.architecture(busy), ()),
     ]:
         figure = draw()
