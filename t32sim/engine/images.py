@@ -21,6 +21,7 @@ class ImageProfile:
     pull_seconds: float        # time to download before the container can start
     startup_seconds: float     # from container start until the app answers its probes
     latency: float             # mean response time of one request, seconds
+    latency_sigma: float = 0.5  # spread of log(latency): each request is drawn log-normal
     error_rate: float = 0.0    # share of requests answered with HTTP 500
     capacity_rps: float = 100  # requests per second one pod serves at 100 % CPU
     crash_after: float | None = None   # the process exits this long after it starts
@@ -55,7 +56,7 @@ CATALOG: dict[str, ImageProfile] = {p.image: p for p in [
     _demo("never-ready", pull_seconds=2, startup_seconds=2, latency=0.020, never_ready=True),
     _demo("flaky", pull_seconds=2, startup_seconds=2, latency=0.020, error_rate=0.30),
     _demo("slow", pull_seconds=2, startup_seconds=8, latency=0.400, capacity_rps=40,
-          shutdown_seconds=3),
+          shutdown_seconds=3, latency_sigma=0.7),
     _demo("ignores-sigterm", pull_seconds=2, startup_seconds=2, latency=0.020, capacity_rps=100,
           ignores_sigterm=True),
 ]}

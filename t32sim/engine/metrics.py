@@ -23,6 +23,7 @@ latencies) are kept incrementally, so a scrape costs what changed since the last
 from __future__ import annotations
 
 import math
+import operator
 from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator
@@ -92,6 +93,11 @@ class _LatencyHistogram:
         else:
             self.counts[-1] += count
         self.sum += seconds * count
+
+    def add(self, counts, seconds: float) -> None:
+        """Count a batch given per bucket (``counts``, +Inf last) that took ``seconds``."""
+        self.counts[:] = map(operator.add, self.counts, counts)
+        self.sum += seconds
 
     def buckets(self) -> list[tuple[str, float]]:
         total, rows = 0, []
@@ -274,17 +280,17 @@ class ClusterCollector(Collector):
         return out
 
     def _latencies(self, lb) -> dict[tuple[str, str], _LatencyHistogram]:
-        # The records only grow: read the new ones, not a copy of all of them.
-        new = lb.records(since=self._requests_seen)
-        for record in new:
-            if record.pod is None:
-                continue                    # answered by the load balancer itself (503)
-            key = (record.service, record.version or "")
+        # The samples only grow: read the new ones, not a copy of all of them.
+        new = lb.latency_samples(since=self._requests_seen)
+        for sample in new:
+            key = (sample.service, sample.version or "")
             hist = self._latency.get(key)
             if hist is None:
                 hist = self._latency[key] = _LatencyHistogram()
-            # a ``send`` batch of ``count`` requests is recorded with its mean latency
-            hist.observe(float(record.latency), int(record.count))
+            if sample.buckets is not None:      # a ``send`` batch: its drawn buckets
+                hist.add(sample.buckets, float(sample.seconds))
+            else:
+                hist.observe(float(sample.seconds), int(sample.count))
         self._requests_seen += len(new)
         return self._latency
 

@@ -9,7 +9,9 @@ Two kinds of traffic flow through a service:
   error rate. ``set_load(cpu=80)`` means "80 % average utilisation at the current number
   of Ready pods" and is turned into requests per second, so scaling out lowers CPU.
 * **Routed requests** (``request``, ``send``): one request at a time through the load
-  balancer, answered with the image's latency and error model (``Response``).
+  balancer, answered with the image's error model and a latency drawn from its
+  distribution (``engine/latency.py``: log-normal around the pod's mean; ``send`` draws a
+  batch's latency histogram at once).
 
 Routing is two-level. The rollout controller says which *backends* a service has (all
 pods; or stable and canary with weights; or the active colour of a blue/green pair). A
@@ -30,6 +32,7 @@ state (rates, counters, round-robin positions) and are driven by the cluster.
 from __future__ import annotations
 
 import math
+import operator
 from fractions import Fraction
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
@@ -38,6 +41,8 @@ from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Reason
 from t32sim.engine.histogram import LATENCY_BUCKETS, bucket_index
 from t32sim.engine.images import resolve
+from t32sim.engine.latency import DEFAULT_SIGMA, draw_buckets, draw_one
+from t32sim.rng import derived
 from t32sim.engine.store import Pod
 
 if TYPE_CHECKING:
@@ -50,8 +55,6 @@ OK_STATUS = 200
 #: the millicores a pod uses at its image's ``capacity_rps`` (and its CPU request when the
 #: spec gives none): CPU % is relative to ``resources.requests.cpu``, as the HPA measures it
 CPU_REQUEST_MILLI = 1000
-#: latency of one request varies uniformly between these fractions of its mean
-JITTER_LOW, JITTER_HIGH = 0.5, 1.5
 DEFAULT_CAPACITY_RPS = 100.0
 DEFAULT_LATENCY = 0.020
 MAX_RPS = 10_000_000
@@ -85,7 +88,8 @@ class Response:
 @dataclass(frozen=True)
 class RequestRecord:
     """A row of the requests frame: ``count`` requests with the same outcome at ``time``
-    (1 for ``request``; ``send`` aggregates per pod and status, latency is then the mean)."""
+    (1 for ``request``; ``send`` aggregates per pod and status, latency is then the mean of
+    the batch the pod's requests were drawn in)."""
     time: float
     service: str
     path: str
@@ -94,6 +98,18 @@ class RequestRecord:
     status: int
     latency: float
     count: int = 1
+
+
+@dataclass(frozen=True)
+class LatencySample:
+    """What the latency histogram counts: one request (``buckets`` None, ``seconds`` its
+    latency) or a ``send`` batch of one version (``buckets`` the requests per latency
+    bucket, ``seconds`` their total)."""
+    service: str
+    version: str
+    count: int
+    seconds: float
+    buckets: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +284,8 @@ class Traffic:
         self.routed: dict[tuple[str, str], list[int]] = {}
         #: chaos: (service, version or None) -> Fault
         self.faults: dict[tuple[str, str | None], Fault] = {}
+        #: request latencies are drawn from their own stream, apart from ``cluster.rng``
+        self.draws = derived(cluster.seed, "latency")
         cluster.store.watch(self.changed)
 
     # -- what the cluster asks -----------------------------------------------------------
@@ -385,6 +403,17 @@ class Traffic:
         return combined_error_rate(image.error_rate if image else 0.0,
                                    *(f.error_rate for f in self._faults_for(pod)))
 
+    def pod_rates(self, service: str) -> dict[str, float]:
+        """The offered rps each serving pod gets now (not a copy: do not change it)."""
+        flow = self._flows.get(service)
+        return flow.pod_rates if flow else {}
+
+    def latency_sigma(self, pod: Pod) -> float:
+        """The spread of ``log(latency)`` of the pod's image."""
+        rs = self._replicaset(pod)
+        image = resolve(rs.spec.image) if rs else None
+        return image.latency_sigma if image else DEFAULT_SIGMA
+
     def mean_latency(self, pod: Pod, pod_rps: float | None = None) -> float:
         """The pod's mean response time: the image's latency plus injected latency, slower
         in proportion when the pod is over 100 % CPU."""
@@ -473,6 +502,7 @@ class LoadBalancer:
         self._totals: dict[str, list[int]] = {}       # service -> [requests, errors]
         #: service -> routed requests per latency bucket (LATENCY_BUCKETS, then +Inf)
         self._latency: dict[str, list[int]] = {}
+        self._samples: list[LatencySample] = []
 
     # -- public --------------------------------------------------------------------------
 
@@ -490,6 +520,21 @@ class LoadBalancer:
         """Routed requests from number ``since`` on (``send`` batches as one row per pod
         and status). Records are only ever appended, so a reader can keep its place."""
         return self._records[since:]
+
+    def latency_samples(self, since: int = 0) -> list[LatencySample]:
+        """Latencies from number ``since`` on (only ever appended, like ``records``)."""
+        return self._samples[since:]
+
+    def observe_latency(self, sample: LatencySample) -> None:
+        """Count routed requests' latencies (the histogram's input)."""
+        self._samples.append(sample)
+        counts = self._latency.get(sample.service)
+        if counts is None:
+            counts = self._latency[sample.service] = [0] * (len(LATENCY_BUCKETS) + 1)
+        if sample.buckets is not None:
+            counts[:] = map(operator.add, counts, sample.buckets)
+        else:
+            counts[bucket_index(sample.seconds)] += sample.count
 
     def latency_counts(self, service: str) -> tuple[int, ...]:
         """Routed requests answered by a pod, per latency bucket (not cumulative)."""
@@ -577,11 +622,6 @@ class LoadBalancer:
         total[0] += record.count
         if record.status >= 500:
             total[1] += record.count
-        if record.pod is not None:
-            counts = self._latency.get(record.service)
-            if counts is None:
-                counts = self._latency[record.service] = [0] * (len(LATENCY_BUCKETS) + 1)
-            counts[bucket_index(record.latency)] += record.count
 
     def frame(self):
         """The requests as a pandas DataFrame (one row per ``request``, per pod and status
@@ -665,23 +705,27 @@ def check_set_load(cluster: "Cluster", service, cpu=None, rps=None):
 
 
 def _answer(cluster: "Cluster", service: str, path: str, pod: Pod | None) -> Response:
-    """One request's outcome, drawn from ``cluster.rng``: errors, then latency."""
+    """One request's outcome, drawn from ``cluster.rng``: errors, then latency (one uniform
+    draw each, turned into the image's log-normal latency)."""
     if pod is None:
         response = Response(None, None, NO_ENDPOINT_STATUS, 0.0)
     else:
         traffic, rng = cluster.traffic, cluster.rng
         rate = traffic.error_rate(pod)
         status = SERVER_ERROR_STATUS if rate > 0 and rng.random() < rate else OK_STATUS
-        jitter = JITTER_LOW + (JITTER_HIGH - JITTER_LOW) * rng.random()
-        response = Response(pod.name, pod.version, status, traffic.mean_latency(pod) * jitter)
+        latency = draw_one(rng.random(), traffic.mean_latency(pod), traffic.latency_sigma(pod))
+        response = Response(pod.name, pod.version, status, latency)
     _count(cluster, service, path, pod, response.status, response.latency, 1)
     return response
 
 
 def _count(cluster: "Cluster", service: str, path: str, pod: Pod | None, status: int,
-           latency: float, count: int) -> None:
+           latency: float, count: int, sampled: bool = False) -> None:
+    """Count requests; ``sampled``: their latency is in the histogram already (a batch)."""
     cluster.lb.record(RequestRecord(cluster.now, service, path, pod.name if pod else None,
                                     pod.version if pod else None, status, latency, count))
+    if pod is not None and not sampled:
+        cluster.lb.observe_latency(LatencySample(service, pod.version, count, latency))
     if pod is not None:
         routed = cluster.traffic.routed.setdefault((service, pod.template_hash), [0, 0])
         routed[0] += count
@@ -705,7 +749,9 @@ def check_request(cluster: "Cluster", service, path="/", count=1):
 
 def check_send(cluster: "Cluster", service, count=1, path="/"):
     """``send``: ``count`` requests at once, the fast way: the same pods as ``count``
-    requests, one error draw per request, and each pod's mean latency."""
+    requests, one error draw per request, and one draw of how many requests fall in each
+    latency bucket (``latency.draw_buckets``) per status and group of pods that share a
+    latency distribution (a revision at one load: under round robin, all its pods)."""
     cluster._state(service)
     path, count = check_path(path), check_count(count)
 
@@ -714,19 +760,34 @@ def check_send(cluster: "Cluster", service, count=1, path="/"):
         rng, traffic = cluster.rng, cluster.traffic
         by_version: dict[str, int] = {}
         errors = unserved
-        known: dict[str, tuple[float, float]] = {}        # hash -> error rate, mean latency
+        known: dict[str, tuple[float, float]] = {}        # hash -> error rate, sigma
+        groups: dict[tuple, list] = {}        # (hash, pod's rps, status) -> [n, pod, mean]
+        rates = traffic.pod_rates(service)
+        rows = []
         for name, n in per_pod.items():
             pod = pods[name]
             if pod.template_hash not in known:
-                known[pod.template_hash] = (traffic.error_rate(pod), traffic.mean_latency(pod))
-            rate, latency = known[pod.template_hash]
+                known[pod.template_hash] = (traffic.error_rate(pod), traffic.latency_sigma(pod))
+            rate = known[pod.template_hash][0]
             failed = sum(1 for _ in range(n) if rng.random() < rate) if rate > 0 else 0
-            if n - failed:
-                _count(cluster, service, path, pod, OK_STATUS, latency, n - failed)
-            if failed:
-                _count(cluster, service, path, pod, SERVER_ERROR_STATUS, latency, failed)
+            for status, batch in ((OK_STATUS, n - failed), (SERVER_ERROR_STATUS, failed)):
+                if batch:
+                    key = (pod.template_hash, rates.get(name, 0.0), status)
+                    group = groups.setdefault(key, [0, pod, 0.0])
+                    group[0] += batch
+                    rows.append((pod, status, batch, key))
             errors += failed
             by_version[pod.version] = by_version.get(pod.version, 0) + n
+        for (template_hash, pod_rps, _), group in groups.items():
+            total, pod = group[0], group[1]
+            buckets, seconds = draw_buckets(traffic.draws, total,
+                                            traffic.mean_latency(pod, pod_rps),
+                                            known[template_hash][1])
+            group[2] = seconds / total
+            cluster.lb.observe_latency(LatencySample(service, pod.version, total, seconds,
+                                                     buckets))
+        for pod, status, batch, key in rows:
+            _count(cluster, service, path, pod, status, groups[key][2], batch, sampled=True)
         if unserved:
             _count(cluster, service, path, None, NO_ENDPOINT_STATUS, 0.0, unserved)
         return {"requests": count, "errors": errors, "unserved": unserved,
