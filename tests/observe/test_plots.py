@@ -42,6 +42,12 @@ def _crash_loop():
     return watch
 
 
+def _game_day():
+    from t32sim.lab.chapters import ch10
+    cluster, signals = ch10.game_day(until=200)
+    return signals.frame(), [(120, "bad rollout"), (150, "kill")]
+
+
 def _tradeoff():
     import pandas as pd
     return pd.DataFrame({"window 10 s": [153, 104, 41], "window 30 s": [153, 136, 104]},
@@ -77,6 +83,7 @@ def gallery(request):
         ("rollout_progress", lambda: plots.rollout_progress(rollout, "api"), ((0, "y"),)),
         ("failover_timeline", lambda: plots.failover_timeline(_crash_loop()), ()),
         ("failover_tradeoff", lambda: plots.failover_tradeoff(_tradeoff()), ((0, "x"),)),
+        ("golden_signals", lambda: plots.golden_signals(*_game_day()), ((2, "y"),)),
         ("architecture", lambda: plots.architecture(busy), ()),
     ]:
         figure = draw()
