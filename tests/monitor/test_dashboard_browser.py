@@ -128,9 +128,10 @@ def test_the_dashboard_reads_from_the_back_row(config_for, tmp_path, browser):
     from tests.monitor.conftest import ADMIN
     from tests.support import wait_for
 
-    config = config_for(spawn=True, interval=0.5, timeout=0.1, threshold=5, window=10,
+    # half the original's timing: a healthy answer delayed by a busy machine still passes
+    config = config_for(spawn=True, interval=0.5, timeout=0.5, threshold=5, window=10,
                         cooldown=120.0, restart_backoff=0.2, service_log_dir=tmp_path / "logs",
-                        env={**os.environ, "T32SIM_DEMO_DELAY_SCALE": "0.1"})
+                        env={**os.environ, "T32SIM_DEMO_DELAY_SCALE": "0.5"})
     app = create_monitor_app(config)
     shots = os.environ.get("T32SIM_SCREENSHOTS")          # a directory to keep them in, if set
     with serve(app) as url, httpx.Client(base_url=url, headers=ADMIN, trust_env=False,
@@ -154,12 +155,11 @@ def test_the_dashboard_reads_from_the_back_row(config_for, tmp_path, browser):
             expect(page.locator("#active")).to_have_text("v2")
             expect(page.locator("#status")).to_have_text("DOWN")
             expect(page.locator("#reason")).to_have_text(
-                "v2: timeout after 0.1 s: v2 is at 80 % load (above 50 % its /health takes 0.2 s)")
+                "v2: timeout after 0.5 s: v2 is at 80 % load (above 50 % its /health takes 1 s)")
             expect(page.locator("#chart svg text.switch-label")).to_have_text("v1 → v2")
             expect(page.locator("#chart svg circle.fail").first).to_be_attached()
-            page.wait_for_timeout(300)
-            assert re.fullmatch(r"\d+ / 5", page.inner_text("#failures"))
-            assert re.fullmatch(r"\d+\.\d s", page.inner_text("#cooldown"))
+            expect(page.locator("#failures")).to_have_text(re.compile(r"\d+ / 5"))
+            expect(page.locator("#cooldown")).to_have_text(re.compile(r"\d+\.\d s"))
             v1 = page.locator('#chart svg [data-version="v1"]')
             v2 = page.locator('#chart svg [data-version="v2"]')
             assert v1.count() >= 3 and v2.count() >= 3
