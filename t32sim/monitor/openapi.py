@@ -6,7 +6,8 @@ FastAPI writes the routes, bodies and the error statuses each route declares (se
 * the **security schemes**: every route needs HTTP Basic credentials or an ``X-API-Key``
   (the dashboard's session cookie only exempts a browser from the lockout; it is no login);
 * the **versions** this monitor watches, as the ``enum`` of a request's ``target`` and ``to``;
-* **421** on every route when the monitor answers only for some host names (on loopback).
+* **421** on every route when the monitor answers only for some host names (on loopback);
+* **413** on every route: a body over 64 KiB is refused before it is read (``web.BodyLimit``).
 """
 from __future__ import annotations
 
@@ -42,10 +43,10 @@ def publish_schema(app: FastAPI, versions: Iterable[str], host_checked: bool) ->
                 for name, prop in models[model].get("properties", {}).items():
                     if name in VERSION_FIELDS:
                         _only(prop, names)
-            if host_checked:
-                for operation in _operations(schema):
-                    operation["responses"].update(
-                        {str(code): value for code, value in errors(421).items()})
+            edge = (413, 421) if host_checked else (413,)
+            for operation in _operations(schema):
+                operation["responses"].update(
+                    {str(code): value for code, value in errors(*edge).items()})
         return app.openapi_schema
     app.openapi = openapi
 

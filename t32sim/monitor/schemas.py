@@ -196,6 +196,7 @@ _WHY = {
     403: "the role may not do this, or a cross-site request",
     409: "not possible right now (stable release, not spawned, no next version)",
     415: "the body is not declared application/json",
+    413: "the body is over 64 KiB (refused before it is read)",
     422: "a parameter or body field is invalid (field names it)",
     429: "locked out after failed logins, or too many at once (Retry-After)",
     500: "an unexpected failure; the monitor's log has the details",

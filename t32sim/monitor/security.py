@@ -28,7 +28,7 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from t32sim.monitor.config import MonitorConfig
-from t32sim.web import SiteGuard
+from t32sim.web import BodyLimit, SiteGuard
 
 __all__ = ["add_site_guard"]
 
@@ -36,6 +36,9 @@ __all__ = ["add_site_guard"]
 def add_site_guard(app: FastAPI, config: MonitorConfig,
                    on_refused: Callable[[Scope, str, str], Awaitable[None]]) -> None:
     """Put the shared guard in front of ``app`` with the monitor's settings: JSON-only
-    actions, the configured trusted origins and allowed hosts."""
+    actions, the configured trusted origins and allowed hosts; behind it, a 64 KiB body limit
+    (an action's body is a few bytes), so no body is read before the guard and none is parsed
+    whole when it is larger."""
+    app.add_middleware(BodyLimit)
     app.add_middleware(SiteGuard, allowed_hosts=config.allowed_hosts, require_json=True,
                        trusted_origins=config.trusted_origins, on_refused=on_refused)

@@ -27,6 +27,7 @@ How a FastAPI app uses it::
   ``frame-ancestors`` (``LOOPBACK_FRAME_ANCESTORS`` lets a notebook on this machine frame it).
 * ``sqlite``: ``Database``: one connection style, WAL, ``BEGIN IMMEDIATE`` transactions,
   files and their ``-wal`` / ``-shm`` created 0600.
+* ``limits``: ``BodyLimit``: 413 for a body over a limit, before FastAPI reads and parses it.
 * ``source``: ``client_source``: the audit ``source`` of a request (the client's address).
 * ``assets``: ``web.js`` (``T32Web.api`` fetch wrapper, ``toast``, ``lineChart`` with a
   colour-blind-safe palette plus dashes and markers) and ``web.css`` (the toast).
@@ -38,6 +39,7 @@ from t32sim.web.errors import (ApiError, ErrorBody, error_body, error_response,
                                error_responses, install_error_handlers, validation_error)
 from t32sim.web.guard import (LOOPBACK_FRAME_ANCESTORS, LOOPBACK_HOSTS, UNSAFE_METHODS,
                               SiteGuard, content_security_policy, cross_site_reason, host_name)
+from t32sim.web.limits import DEFAULT_MAX_BODY, BodyLimit
 from t32sim.web.source import COMMAND_LINE, client_source
 from t32sim.web.sqlite import PRIVATE_MODE, Database, create_private
 
@@ -48,5 +50,6 @@ __all__ = [
     "LOOPBACK_FRAME_ANCESTORS", "LOOPBACK_HOSTS", "UNSAFE_METHODS",
     "Database", "create_private", "PRIVATE_MODE",
     "client_source", "COMMAND_LINE",
+    "BodyLimit", "DEFAULT_MAX_BODY",
     "mount_assets", "STATIC_DIR", "ASSETS_PATH",
 ]

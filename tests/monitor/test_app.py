@@ -216,6 +216,20 @@ def test_an_unreadable_json_body_names_the_body(app_client, body, status, error,
     assert audit_rows(app) == []
 
 
+@pytest.mark.parametrize("headers", [{}, ADMIN], ids=["anonymous", "admin"])
+def test_a_body_over_64_kib_is_refused_before_it_is_read(app_client, headers):
+    client, app = app_client
+    padding = "x" * (64 * 1024)
+    response = client.post("/api/chaos/cpu", content=f'{{"level": 80, "pad": "{padding}"}}',
+                           headers={**headers, "Content-Type": "application/json"})
+    assert (response.status_code, response.json()) == (413, {
+        "error": "payload_too_large", "detail": "The body is larger than 65536 bytes.",
+        "field": "body"})
+    assert app.state.monitor.demo["v1"].cpu_load == 0 and audit_rows(app) == []
+    small = client.post("/api/chaos/cpu", json={"level": 80, "pad": "x" * 1000}, headers=ADMIN)
+    assert small.status_code == 422 and small.json()["field"] == "pad"
+
+
 def test_unknown_paths_are_json_404(app_client):
     client, _ = app_client
     response = client.get("/api/nothing", headers=ADMIN)

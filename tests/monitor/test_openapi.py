@@ -11,8 +11,8 @@ from t32sim.monitor.app import create_monitor_app
 from t32sim.web import LOOPBACK_HOSTS
 from tests.monitor.conftest import VIEWER, add_viewer
 
-READ = ["200", "401", "429", "500", "503"]
-ACT = ["200", "400", "401", "403", "415", "422", "429", "500", "503"]
+READ = ["200", "401", "413", "429", "500", "503"]
+ACT = ["200", "400", "401", "403", "413", "415", "422", "429", "500", "503"]
 CHAOS = sorted(ACT + ["409", "502"])
 STATUSES = {
     ("get", "/api/status"): READ, ("get", "/api/audit/verify"): READ,
