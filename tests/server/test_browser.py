@@ -162,3 +162,77 @@ def test_pods_that_do_not_fit_become_one_more_tile_and_none_is_cut(server, page)
     }""")
     assert 0 < len(tiles) < 24 and all(b <= grid + 1 for b in tiles), (grid, tiles)
     assert more[0] == f"+{24 - len(tiles)} more" and more[1] <= grid + 1
+
+
+def drawn(page, chart: str) -> list[dict]:
+    """The series the dashboard drew on ``chart`` (web.js lineChart keeps them)."""
+    return page.evaluate(f"document.getElementById('{chart}').drawn || []")
+
+
+def test_charts_show_offered_load_a_colour_per_revision_and_a_target_only_with_an_hpa(server,
+                                                                                      page):
+    import httpx
+    from .helpers import EXAMPLES, spec_yaml
+    api = httpx.Client(base_url=server.url)
+    yaml = {"Content-Type": "application/yaml"}
+    page.goto(server.url)
+    page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    api.post("/apply", content=spec_yaml(), headers=yaml)
+    api.post("/load?service=api&rps=120")
+    page_until(page, "(document.getElementById('chart-requests').drawn || [])"
+                     ".some(s => s.label === 'rev 1 v1' && s.points.some(p => p[1] > 0))", 20)
+    assert [s["label"] for s in drawn(page, "chart-cpu")] == ["CPU"]      # no HPA, no target
+    assert page.inner_text("#cpu-caption") == "CPU of the serving pods (%) · no autoscaler"
+    offered = drawn(page, "chart-requests")[0]
+    samples = page.evaluate("window.t32sim.model.samples.get('api').map(s => [s.t, s.rps])")
+    assert offered["label"] == "offered" and offered["points"] == samples
+    assert offered["points"][-1][1] == 120
+
+    api.post("/apply", content=spec_yaml(image="local://demo@v2"), headers=yaml)
+    page_until(page, "(document.getElementById('chart-requests').drawn || [])"
+                     ".some(s => s.label === 'rev 2 v2' && s.points.some(p => p[1] > 0))", 30)
+    series = {s["label"]: s for s in drawn(page, "chart-requests")}
+    v1, v2 = series["rev 1 v1"], series["rev 2 v2"]
+    assert v1["color"] != v2["color"] and v1["marker"] != v2["marker"]   # colour and shape
+    assert api.post("/undo?service=api").json()["new_revision"] == 3
+    page_until(page, "(document.getElementById('chart-requests').drawn || [])"
+                     ".some(s => s.label === 'rev 3 v1')", 20)
+    again = {s["label"]: s for s in drawn(page, "chart-requests")}["rev 3 v1"]
+    assert (again["color"], again["marker"]) == (v1["color"], v1["marker"])   # same template
+
+    api.post("/apply", content=(EXAMPLES / "api-autoscale.yaml").read_bytes(), headers=yaml)
+    page_until(page, "(document.getElementById('chart-cpu').drawn || [])"
+                     ".map(s => s.label).join() === 'CPU,target'", 20)
+    assert page.inner_text("#cpu-caption") == "CPU of the serving pods vs the HPA's target (%)"
+
+
+def test_after_a_finished_canary_the_badge_and_the_editor_show_what_runs(server, page):
+    import httpx
+    from .helpers import EXAMPLES, spec_yaml
+    api = httpx.Client(base_url=server.url)
+    yaml = {"Content-Type": "application/yaml"}
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(server.url)
+    page.wait_for_selector('[data-testid=connection][data-state="live"]', timeout=10_000)
+    api.post("/apply", content=spec_yaml(), headers=yaml)
+    api.post("/advance?seconds=30")
+    # the editor shows the running spec, not the example it suggested on an empty cluster ...
+    page_until(page, "document.querySelector('#yaml').value.startsWith('apiVersion: t32sim/v1')"
+                     " && document.querySelector('#yaml').value.includes('demo@v1')", 10)
+    canary = (EXAMPLES / "api-canary.yaml").read_text()
+    assert api.post("/apply", content=canary, headers=yaml).status_code == 200
+    api.post("/advance?seconds=600")
+    api.post("/pause")
+    status = api.get("/state").json()["services"]["api"]["status"]
+    assert (status["phase"], status["step"]) == ("Healthy", None)
+    page_until(page, "document.querySelector('[data-service=api] [data-f=phase]')?.textContent"
+                     " === 'Healthy'", 10)
+    page.click("[data-testid=tab-editor]")
+    applied = api.get("/spec?service=api").json()["yaml"]      # ... and follows an apply by curl
+    page_until(page, f"document.querySelector('#yaml').value === {applied!r}", 10)
+    assert "demo@v2" in applied
+    assert page.inner_text("#editor-note") == "running: api as the cluster stores it"
+    # every pacing button's label fits its button
+    cut = page.evaluate("[...document.querySelectorAll('header button')]"
+                        ".filter(b => b.scrollWidth > b.clientWidth).map(b => b.textContent)")
+    assert cut == []

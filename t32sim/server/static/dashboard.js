@@ -397,11 +397,14 @@
     }
   }
 
-  // ---- the editor: the applied spec of the chosen service, until the user edits it ------
+  // ---- the editor: the applied spec of the chosen service (also after an apply from elsewhere),
+  //      until the user edits it ---------------------------------------------------------
   async function fillEditor(force) {
     const name = model.selected;
-    if (!name || (model.editorFor === name && !force) || (model.editorDirty && !force)) return;
-    model.editorFor = name;
+    const svc = ((model.state || {}).services || {})[name];
+    const key = `${name}\n${JSON.stringify(svc ? svc.spec : null)}`;   // refilled when the spec changes
+    if (!name || (model.editorFor === key && !force) || (model.editorDirty && !force)) return;
+    model.editorFor = key;
     try {
       const data = await call("GET", `/spec?service=${encodeURIComponent(name)}`);
       if (model.editorDirty && !force) return;
@@ -419,6 +422,7 @@
       if (!$("yaml").value && data.examples.length) {
         const first = data.examples.includes("api-v1.yaml") ? "api-v1.yaml" : data.examples[0];
         await showExample(first);
+        model.editorDirty = false;         // only a suggestion: a running service's spec replaces it
       }
     } catch (_) { /* no examples folder: the editor still works */ }
   }

@@ -80,8 +80,14 @@
   /**
    * A line chart on a canvas. series: [{label, color, dash, marker, step, width, points: [[x, y]]}].
    * opts: {yMax, integer, empty, xLabel: (x) => text, fontSize}. The legend is drawn at the top.
+   * canvas.drawn keeps the series as drawn (styles resolved), so a test can read the chart.
    */
   function lineChart(canvas, series, opts = {}) {
+    // what was drawn, for tests and the curious: label, colour, dash, marker and points
+    canvas.drawn = series.map((s, n) => {
+      const style = Object.assign(look(n), s);
+      return { label: s.label, color: style.color, dash: style.dash || [], marker: style.marker || null, points: s.points };
+    });
     const dpr = window.devicePixelRatio || 1, w = canvas.clientWidth, h = canvas.clientHeight;
     if (!w || !h) return;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
