@@ -231,7 +231,7 @@
         ["id"], [(r) => shortTime(r.time)], ["who"], ["source"], ["action"], ["target"],
         ["result", (r) => (r.result === "ok" ? "ok" : "bad")], ["detail", "detail"]]);
       if (verify) {
-        $("verify").textContent = verify.ok ? "chain intact (" + verify.rows + " rows)" : "CHAIN BROKEN: " + verify.reason;
+        $("verify").textContent = verify.ok ? `chain intact (${verify.rows} row${verify.rows === 1 ? "" : "s"})` : "CHAIN BROKEN: " + verify.reason;
         $("verify").className = verify.ok ? "ok" : "bad";
       }
     } catch (err) {
