@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from t32sim.engine.histogram import LATENCY_BUCKETS
 from t32sim.observe.timeline import pod_intervals, pod_restarts, state_of
 
 if TYPE_CHECKING:
@@ -116,8 +117,21 @@ def restarts(cluster: "Cluster", service: str | None = None) -> pd.DataFrame:
 
 
 def alerts(cluster: "Cluster") -> pd.DataFrame:
-    """The UP / DOWN / SCALED alerts raised so far."""
+    """The alerts raised so far: health (UP, DEGRADED, DOWN, SCALED) and symptom rules'
+    (FIRING, RESOLVED)."""
     return cluster.alerts.frame()
+
+
+def latency_buckets(cluster: "Cluster", service: str) -> pd.DataFrame:
+    """The service's latency histogram as Prometheus keeps it: one row per bucket, ``le``
+    its upper bound in seconds (inf last), ``count`` the routed requests in it and
+    ``cumulative`` those at most ``le`` (what ``_bucket{le=...}`` exposes)."""
+    counts = list(cluster.lb.latency_counts(service)) or [0] * (len(LATENCY_BUCKETS) + 1)
+    total, rows = 0, []
+    for bound, count in zip(LATENCY_BUCKETS + (float("inf"),), counts):
+        total += count
+        rows.append({"le": float(bound), "count": int(count), "cumulative": int(total)})
+    return _typed(rows, {"le": "float64", "count": "int64", "cumulative": "int64"})
 
 
 def _nan(value: float | None) -> float:

@@ -11,6 +11,7 @@ leaks between calls and the same cluster always gives the same picture.
     replicas   desired_vs_ready, cpu_vs_replicas, compare
     traffic    traffic_share, requests_per_pod, version_share, latency_histogram,
                rollout_progress
+    latency    latency_buckets (the Prometheus buckets and histogram_quantile)
     failover   failover_timeline, failover_tradeoff (the failover monitor of chapter 07)
     game day   golden_signals (several services' errors, CPU and Ready pods, chapter 10)
     the kit    architecture (the engine's components, read from a live cluster)
@@ -22,6 +23,7 @@ from io import BytesIO
 from matplotlib.figure import Figure
 
 from t32sim.observe.diagram import architecture
+from t32sim.observe.latency_plots import latency_buckets
 from t32sim.observe.failover_plots import failover_timeline, failover_tradeoff
 from t32sim.observe.gameday_plots import golden_signals
 from t32sim.observe.pod_plots import backoff_delays, pod_timeline, restarts_and_backoff
@@ -33,8 +35,8 @@ from t32sim.observe.traffic_plots import (latency_histogram, requests_per_pod, r
 __all__ = ["pod_timeline", "restarts_and_backoff", "backoff_delays", "desired_vs_ready",
            "cpu_vs_replicas", "compare", "traffic_share", "traffic_share_frame",
            "requests_per_pod", "version_share", "latency_histogram", "rollout_progress",
-           "failover_timeline", "failover_tradeoff", "golden_signals", "architecture",
-           "figure_png",
+           "latency_buckets", "failover_timeline", "failover_tradeoff", "golden_signals",
+           "architecture", "figure_png",
            "STATE_STYLES", "TIME_LABEL", "version_style"]
 
 

@@ -18,7 +18,7 @@ from t32sim.lab.exercise import UNANSWERED_MESSAGE
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 #: the chapters in the checked-practice format; the course engineers extend this list
 #: until it covers 01-11
-CONVERTED = ["01", "02", "03", "04", "05", "07", "08", "09", "10", "11"]
+CONVERTED = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11"]
 CHECK = re.compile(r"""check\(\s*["'](\d\d\.q?\d+)["']""")
 
 

@@ -81,6 +81,7 @@ def gallery(request):
         ("latency_histogram", lambda: plots.latency_histogram({"canary": rollout}, "api",
                                                               quantiles=(0.5,)), ((0, "y"),)),
         ("rollout_progress", lambda: plots.rollout_progress(rollout, "api"), ((0, "y"),)),
+        ("latency_buckets", lambda: plots.latency_buckets(rollout, "api"), ((0, "y"),)),
         ("failover_timeline", lambda: plots.failover_timeline(_crash_loop()), ()),
         ("failover_tradeoff", lambda: plots.failover_tradeoff(_tradeoff()), ((0, "x"),)),
         ("golden_signals", lambda: plots.golden_signals(*_game_day()), ((2, "y"),)),
