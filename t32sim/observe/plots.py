@@ -23,9 +23,9 @@ from io import BytesIO
 from matplotlib.figure import Figure
 
 from t32sim.observe.diagram import architecture
-from t32sim.observe.latency_plots import latency_buckets
 from t32sim.observe.failover_plots import failover_timeline, failover_tradeoff
 from t32sim.observe.gameday_plots import golden_signals
+from t32sim.observe.latency_plots import latency_buckets
 from t32sim.observe.pod_plots import backoff_delays, pod_timeline, restarts_and_backoff
 from t32sim.observe.replica_plots import compare, cpu_vs_replicas, desired_vs_ready
 from t32sim.observe.style import STATE_STYLES, TIME_LABEL, version_style
