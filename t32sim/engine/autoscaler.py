@@ -62,13 +62,6 @@ class Autoscaler:
         """The last sync's view of ``service`` (None: not autoscaled or not synced yet)."""
         return self._status.get(service)
 
-    def keep_replicas(self, old, new):
-        """``apply`` of an autoscaled service keeps the replicas the autoscaler chose (as
-        ``kubectl apply`` does for a manifest without ``replicas``)."""
-        if old is None or new.autoscale is None or old.autoscale is None:
-            return new
-        return dataclasses.replace(new, replicas=old.replicas)
-
     def _reading(self, service: str, current: int, autoscale: Autoscale, now: float
                  ) -> tuple[CpuReading, list[PodSample]]:
         """The replica calculator's answer. It depends on the pods, their CPU and, while a

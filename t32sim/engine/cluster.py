@@ -15,10 +15,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 import simpy
 
-from t32sim.engine import chaos, traffic
+from t32sim.engine import applying, chaos, traffic
 from t32sim.engine.alerts import AlertManager, Notifier
 from t32sim.engine.autoscaler import Autoscaler
 from t32sim.engine.commands import Command, CommandError, coalesce
+from t32sim.engine.context import Context
 from t32sim.engine.deployment import DeploymentController, plan_replicas
 from t32sim.engine.events import EventLog, Level, Reason
 from t32sim.engine.kubelet import Kubelet
@@ -28,10 +29,7 @@ from t32sim.engine.rollout import RolloutController
 from t32sim.engine.store import Pod, ServiceState, Store
 from t32sim.engine.traffic import LoadBalancer, Response, Traffic
 from t32sim.rng import seeded
-from t32sim.spec import (
-    Entry, HorizontalPodAutoscaler, ServiceSelector, ServiceSpec, load_manifests,
-)
-from t32sim.spec.objects import with_autoscale
+from t32sim.spec import ServiceSpec, load_manifests
 
 MAX_REPLICAS = 1000
 DEFAULT_SEED = 0          # the seed of a Cluster, `t32sim run` and `t32sim serve` by default
@@ -74,6 +72,8 @@ class Cluster:
         self.rng = seeded(seed)
         self.store = Store()
         self.log = EventLog()
+        #: what the controllers get instead of the Cluster
+        self.context = Context(self.env, self.store, self.log, self.rng)
         self.sample_interval = sample_interval
         self._journal: list[Command] = []
         self._history: list[tuple] = []
@@ -87,7 +87,6 @@ class Cluster:
         #: the HorizontalPodAutoscaler (syncs every 15 s)
         self.autoscaler = Autoscaler(self)
         self._healthy_status: dict[str, ServiceStatus] = {}
-        self._selected: dict[str, tuple[str, ...]] = {}     # Service -> workloads it selects
         self.store.watch(lambda service: self._healthy_status.pop(service, None))
         self.env.process(self._sampler())
         #: UP/DOWN alerts as events, and to ``notifier`` / ``alerts.subscribe(fn)``
@@ -255,93 +254,16 @@ class Cluster:
         def apply():
             applied: list[Any] = []
             for entry in manifests.entries:
-                applied.append(self._apply_object(entry))
-            self._reselect()
+                applied.append(applying.apply_object(self.context, entry))
+            applying.reselect(self.context)
             workloads = [obj for obj in applied if isinstance(obj, ServiceSpec)]
             return workloads[0] if len(workloads) == 1 else tuple(applied)
 
         return {"spec": manifests.journal_document()}, apply
 
-    def _apply_object(self, entry: Entry) -> Any:
-        """Store one object of an applied source (its notes first, as events)."""
-        obj = entry.object
-        owner = obj.target if isinstance(obj, HorizontalPodAutoscaler) else obj.name
-        for note in entry.notes:
-            self._emit(Reason.NOT_SIMULATED, owner, str(note))
-        if isinstance(obj, ServiceSpec):
-            return self._store_spec(obj)
-        if isinstance(obj, HorizontalPodAutoscaler):
-            return self._apply_autoscaler(obj)
-        if isinstance(obj, ServiceSelector):
-            if self.store.selectors.get(obj.name) == obj:
-                self._emit(Reason.UNCHANGED, obj.name, f"Service {obj.name} unchanged")
-                return obj
-            self.store.selectors[obj.name] = obj
-            self._emit(Reason.APPLIED, obj.name, f"Applied Service {obj.name}: selects pods "
-                                                 f"with {obj.describe_selector()}")
-        return obj
-
-    def _store_spec(self, spec: ServiceSpec) -> ServiceSpec:
-        """Store a workload's desired state (scaled by the HPA object that targets it)."""
-        hpa = next((h for h in self.store.autoscalers.values() if h.target == spec.name), None)
-        if hpa is not None:
-            spec = with_autoscale(spec, hpa.autoscale)
-        state = self.store.services.get(spec.name)
-        spec = self.autoscaler.keep_replicas(state.spec if state else None, spec)
-        if state is not None and state.spec == spec:
-            self._emit(Reason.UNCHANGED, spec.name, f"Service {spec.name} unchanged")
-            return spec
-        note = same_template_note(state.spec, spec) if state is not None else ""
-        if state is None:
-            state = self.store.services[spec.name] = ServiceState(spec, created_at=self.now)
-        state.spec = spec
-        state.progress_since = self.now
-        self._emit(Reason.APPLIED, spec.name,
-                   f"Applied service {spec.name}: {spec.replicas} x {spec.image}{note}")
-        self.store.changed(spec.name)
-        return spec
-
-    def _apply_autoscaler(self, hpa: HorizontalPodAutoscaler) -> HorizontalPodAutoscaler:
-        """Store an HPA object; it scales its target now, or as soon as the target exists."""
-        if self.store.autoscalers.get(hpa.name) == hpa:
-            self._emit(Reason.UNCHANGED, hpa.target, f"HorizontalPodAutoscaler {hpa.name} "
-                                                     "unchanged")
-            return hpa
-        self.store.autoscalers[hpa.name] = hpa
-        a = hpa.autoscale
-        self._emit(Reason.APPLIED, hpa.target,
-                   f"Applied HorizontalPodAutoscaler {hpa.name}: {hpa.target_kind} "
-                   f"{hpa.target} between {a.min_replicas} and {a.max_replicas} pods at "
-                   f"{a.target_cpu} % CPU")
-        state = self.store.services.get(hpa.target)
-        if state is None:
-            self._emit(Reason.HPA_TARGET_MISSING, hpa.target,
-                       f"HorizontalPodAutoscaler {hpa.name} waits: no {hpa.target_kind} "
-                       f"named {hpa.target} yet", level=Level.WARNING, target=hpa.target)
-        elif state.spec.autoscale != a:
-            self._store_spec(state.spec)
-        return hpa
-
-    def _reselect(self) -> None:
-        """Tell which workloads each Service selects, when that changed (level-triggered)."""
-        for name, selector in self.store.selectors.items():
-            chosen = tuple(sorted(s for s, state in self.store.services.items()
-                                  if selector.selects(state.spec.labels)))
-            if self._selected.get(name) == chosen:
-                continue
-            self._selected[name] = chosen
-            if chosen:
-                self._emit(Reason.SERVICE_SELECTS, name, f"Service {name} sends requests to "
-                           f"the pods of {', '.join(chosen)} ({selector.describe_selector()})")
-            else:
-                self._emit(Reason.SERVICE_SELECTS_NOTHING, name,
-                           f"Service {name} selects no pods: no workload's pods have the "
-                           f"labels {selector.describe_selector()}", level=Level.WARNING,
-                           selector=selector.describe_selector())
-
     def selected(self, service: str) -> tuple[str, ...]:
         """The workloads whose pods a Kubernetes Service (by name) sends requests to."""
-        return self._selected.get(service, ())
+        return self.store.selected.get(service, ())
 
     def _check_scale(self, service, replicas=None, delta=None) -> tuple[dict, Action]:
         state = self._state(service)
@@ -463,24 +385,8 @@ class Cluster:
                 for name, state in self.store.services.items()},
             "pods": [p.to_dict() for p in self.store.pods.values()],
             "event_count": len(self.log),
-            **self._manifest_objects(),
+            **applying.manifest_objects(self.store),
         }
-
-    def _manifest_objects(self) -> dict[str, Any]:
-        """Kubernetes Services and HPA objects, when any were applied."""
-        objects: dict[str, Any] = {}
-        if self.store.selectors:
-            objects["selectors"] = {name: {"selector": dict(s.selector),
-                                           "selects": list(self.selected(name))}
-                                    for name, s in self.store.selectors.items()}
-        if self.store.autoscalers:
-            objects["autoscalers"] = {
-                name: {"target": h.target, "kind": h.target_kind,
-                       "minReplicas": h.autoscale.min_replicas,
-                       "maxReplicas": h.autoscale.max_replicas,
-                       "targetCPUUtilizationPercentage": h.autoscale.target_cpu}
-                for name, h in self.store.autoscalers.items()}
-        return objects
 
     def metrics_text(self) -> str:
         """This cluster's metrics in the Prometheus text format (read at call time)."""
@@ -534,31 +440,16 @@ class Cluster:
 
     # chaos, traffic and rollout commands: checked by their own modules
     def _check_set_load(self, **args):
-        return traffic.check_set_load(self, **self._through_service(args))
+        return traffic.check_set_load(self, **applying.through_service(self.store, args))
 
     def _check_request(self, **args):
-        return traffic.check_request(self, **self._through_service(args))
+        return traffic.check_request(self, **applying.through_service(self.store, args))
 
     def _check_send(self, **args):
-        return traffic.check_send(self, **self._through_service(args))
+        return traffic.check_send(self, **applying.through_service(self.store, args))
 
     def _check_select(self, **args):
-        return traffic.check_select(self, **self._through_service(args))
-
-    def _through_service(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Traffic to a Kubernetes Service by name goes to the workload it selects."""
-        name = args.get("service")
-        if not isinstance(name, str) or name in self.store.services \
-                or name not in self.store.selectors:
-            return args
-        chosen = self.selected(name)
-        if len(chosen) != 1:
-            selector = self.store.selectors[name].describe_selector()
-            got = ("the pods of " + " and ".join(chosen)) if chosen else "no pods"
-            raise CommandError(f"service: Service {name} selects {got} ({selector}); t32sim "
-                               "routes a Service to the pods of exactly one workload",
-                               field="service")
-        return {**args, "service": chosen[0]}
+        return traffic.check_select(self, **applying.through_service(self.store, args))
 
     def _check_promote(self, **args):
         return self.rollouts.check_promote(**args)
@@ -635,17 +526,3 @@ def replay(journal: Iterable[Command | Mapping[str, Any]], seed: int = 0, *,
             cluster.run(command.time, actor=command.actor)
         cluster.execute(command)
     return cluster
-
-
-def same_template_note(before: ServiceSpec, after: ServiceSpec) -> str:
-    """What an Applied event adds when the pod template did not change: no new revision,
-    only these fields did (``; pod template unchanged: no new revision (only replicas and
-    rollout changed)``); empty when the template changed."""
-    if before.template_hash() != after.template_hash():
-        return ""
-    old, new = before.to_dict()["spec"], after.to_dict()["spec"]
-    changed = [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]
-    what = " and ".join(changed) if len(changed) <= 2 else \
-        ", ".join(changed[:-1]) + " and " + changed[-1]
-    return (f"; pod template unchanged: no new revision (only {what or 'metadata'} "
-            f"changed)")

@@ -181,6 +181,8 @@ class Store:
         #: HorizontalPodAutoscaler objects, by name, as applied from manifests
         self.selectors: dict[str, ServiceSelector] = {}
         self.autoscalers: dict[str, HorizontalPodAutoscaler] = {}
+        #: the workloads each Kubernetes Service (by name) selects, kept by ``apply``
+        self.selected: dict[str, tuple[str, ...]] = {}
 
     def watch(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(service)`` whenever that service's objects change."""

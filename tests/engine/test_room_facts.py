@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 import t32sim as t3
-from t32sim.engine.cluster import DEFAULT_SEED, same_template_note
+from t32sim.engine.applying import same_template_note
+from t32sim.engine.cluster import DEFAULT_SEED
 
 EXAMPLES = "examples/"
 
