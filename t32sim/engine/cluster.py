@@ -22,6 +22,7 @@ from t32sim.engine.commands import Command, CommandError, coalesce
 from t32sim.engine.context import Context
 from t32sim.engine.deployment import DeploymentController, plan_replicas
 from t32sim.engine.events import EventLog, Level, Reason
+from t32sim.engine.history import History
 from t32sim.engine.kubelet import Kubelet
 from t32sim.engine.metrics import cluster_registry, exposition
 from t32sim.engine.status import Phase, ServiceStatus, service_status
@@ -33,12 +34,6 @@ from t32sim.spec import ServiceSpec, load_manifests
 
 MAX_REPLICAS = 1000
 DEFAULT_SEED = 0          # the seed of a Cluster, `t32sim run` and `t32sim serve` by default
-HISTORY_COLUMNS = ["time", "service", "desired", "current", "ready", "available",
-                   "updated", "revision", "phase",
-                   # traffic and rollouts: offered rps, average CPU % of the Ready pods,
-                   # % of requests to a canary, routed requests and 5xx answers so far
-                   "rps", "cpu", "canary_weight", "requests", "errors"]
-
 Action = Callable[[], Any]
 
 
@@ -76,7 +71,6 @@ class Cluster:
         self.context = Context(self.env, self.store, self.log, self.rng)
         self.sample_interval = sample_interval
         self._journal: list[Command] = []
-        self._history: list[tuple] = []
         self.kubelet = Kubelet(self)
         self.deployments = DeploymentController(self)
         #: rollout strategies: ReplicaSet sizes per strategy, canary / blue-green state
@@ -88,7 +82,8 @@ class Cluster:
         self.autoscaler = Autoscaler(self)
         self._healthy_status: dict[str, ServiceStatus] = {}
         self.store.watch(lambda service: self._healthy_status.pop(service, None))
-        self.env.process(self._sampler())
+        self._history = History(self.env, lambda: self.store.services, self._sample,
+                                self.sample_interval)
         #: UP/DOWN alerts as events, and to ``notifier`` / ``alerts.subscribe(fn)``
         self.alerts = AlertManager(self, notifier=notifier)
         #: this cluster's own Prometheus registry (see ``metrics_text``)
@@ -359,13 +354,7 @@ class Cluster:
     @property
     def history(self):
         """Each service's status sampled every ``sample_interval`` seconds (a DataFrame)."""
-        import pandas as pd
-
-        frame = pd.DataFrame(self._history, columns=HISTORY_COLUMNS)
-        return frame.astype({"time": "float64", "service": "string", "phase": "string",
-                             **{c: "int64" for c in HISTORY_COLUMNS[2:8]},
-                             "rps": "float64", "cpu": "float64", "canary_weight": "int64",
-                             "requests": "int64", "errors": "int64"})
+        return self._history.frame()
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as plain JSON-serialisable data (the server's ``/state``)."""
@@ -425,18 +414,13 @@ class Cluster:
                              for p in pods)}
                 for rs in sorted(state.replicasets.values(), key=lambda r: r.revision)]
 
-    def _sampler(self):
-        """Record every service's status at the end of each sampling instant."""
-        yield LateTimeout(self.env, 0)
-        while True:
-            for name in self.store.services:
-                s = self._status(name)
-                requests, errors = self.lb.requests_total(name)
-                self._history.append((self.now, name, s.desired, s.current, s.ready,
-                                      s.available, s.updated, s.revision, s.phase.value,
-                                      self.traffic.offered_rps(name), self.traffic.cpu(name),
-                                      s.weight, requests, errors))
-            yield LateTimeout(self.env, self.sample_interval)
+    def _sample(self, name: str) -> tuple:
+        """One service's row of the history (the columns after time and service)."""
+        s = self._status(name)
+        requests, errors = self.lb.requests_total(name)
+        return (s.desired, s.current, s.ready, s.available, s.updated, s.revision,
+                s.phase.value, self.traffic.offered_rps(name), self.traffic.cpu(name),
+                s.weight, requests, errors)
 
     # chaos, traffic and rollout commands: checked by their own modules
     def _check_set_load(self, **args):
@@ -474,18 +458,6 @@ class Cluster:
 
     def _emit(self, reason: Reason, service: str, message: str, **kwargs) -> None:
         self.log.emit(self.now, reason, service, message, **kwargs)
-
-
-class LateTimeout(simpy.events.Event):
-    """A timeout that fires after every ordinary event due at the same instant,
-    so a sample taken then sees the instant's final state."""
-
-    LATE = 2   # simpy's priorities: URGENT 0, NORMAL 1
-
-    def __init__(self, env: simpy.Environment, delay: float):
-        super().__init__(env)
-        self._ok, self._value = True, None
-        env.schedule(self, self.LATE, delay)
 
 
 def _time_arg(name: str, value: Any) -> float:

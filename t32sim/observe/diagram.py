@@ -61,6 +61,7 @@ LAYOUT: dict[str, Place] = {
                              "record"),
     "EventLog": Place(6.0, 0.5, "Event log\nevery transition, explained", "record",
                       width=4.4),
+    "History": Place(10.5, 0.5, "History\nstatus sampled every second", "record"),
 }
 
 #: how each kind of link is drawn (and named in the legend)

@@ -1,0 +1,62 @@
+"""The history: each service's status sampled at the end of every sampling instant.
+
+Kept column-wise (one list per column), so the DataFrame is built from the columns at once,
+without a tuple per row to unpack.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import simpy
+
+COLUMNS = ["time", "service", "desired", "current", "ready", "available",
+           "updated", "revision", "phase",
+           # traffic and rollouts: offered rps, average CPU % of the Ready pods,
+           # % of requests to a canary, routed requests and 5xx answers so far
+           "rps", "cpu", "canary_weight", "requests", "errors"]
+DTYPES = {"time": "float64", "service": "string", "phase": "string",
+          **{c: "int64" for c in COLUMNS[2:8]},
+          "rps": "float64", "cpu": "float64", "canary_weight": "int64",
+          "requests": "int64", "errors": "int64"}
+
+
+class LateTimeout(simpy.events.Event):
+    """A timeout that fires after every ordinary event due at the same instant,
+    so a sample taken then sees the instant's final state."""
+
+    LATE = 2   # simpy's priorities: URGENT 0, NORMAL 1
+
+    def __init__(self, env: simpy.Environment, delay: float):
+        super().__init__(env)
+        self._ok, self._value = True, None
+        env.schedule(self, self.LATE, delay)
+
+
+class History:
+    """Samples ``row(service)`` (the columns after time and service) for every service of
+    ``services()`` every ``interval`` seconds, from time 0."""
+
+    def __init__(self, env: simpy.Environment, services: Callable[[], Iterable[str]],
+                 row: Callable[[str], tuple], interval: float):
+        self.env, self.services, self.row, self.interval = env, services, row, interval
+        self.columns: dict[str, list] = {name: [] for name in COLUMNS}
+        env.process(self._sampler())
+
+    def __len__(self) -> int:
+        return len(self.columns["time"])
+
+    def frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.columns, columns=COLUMNS).astype(DTYPES)
+
+    def _sampler(self):
+        """Record every service's status at the end of each sampling instant."""
+        yield LateTimeout(self.env, 0)
+        appends = [self.columns[name].append for name in COLUMNS]
+        while True:
+            now = self.env.now
+            for name in self.services():
+                for append, value in zip(appends, (now, name, *self.row(name))):
+                    append(value)
+            yield LateTimeout(self.env, self.interval)
