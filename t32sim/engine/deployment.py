@@ -7,8 +7,9 @@ Two pure decisions do the thinking, as in Kubernetes:
   deleting first the pods that are cheapest to lose (``deletion_order``, Kubernetes'
   ranking unless ``Cluster(deletion_ranking=fn)`` gives another).
 
-``DeploymentController`` is the thin simpy part: a level-triggered work queue woken by
-store watches plus a periodic resync, which calls the decisions and applies the actions.
+``DeploymentController`` is the thin simpy part: a level-triggered work queue (workqueue.py)
+woken by store watches plus a periodic resync, which calls the decisions and applies the
+actions.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from t32sim.engine.events import Reason
 from t32sim.engine.store import Pod, PodPhase, ReplicaSet, ServiceState
+from t32sim.engine.workqueue import WorkQueue
 
 if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
@@ -128,33 +130,28 @@ class DeploymentController:
         self.cluster = cluster
         self.env = cluster.env
         self.store = cluster.store
-        self._dirty: dict[str, None] = {}
-        self._syncing: str | None = None
+        self.queue = WorkQueue()
         self._wakeup = self.env.event()
         self.store.watch(self.enqueue)
         self.env.process(self._worker())
         self.env.process(self._resync())
 
     def enqueue(self, service: str) -> None:
-        """Ask for ``service`` to be synced soon (once, however often it is asked)."""
-        if service == self._syncing:
-            return
-        self._dirty[service] = None
-        if not self._wakeup.triggered:
+        """Ask for ``service`` to be synced soon (once, however often it is asked; again
+        after its sync when asked during it)."""
+        self.queue.add(service)
+        if len(self.queue) and not self._wakeup.triggered:
             self._wakeup.succeed()
 
     def _worker(self) -> Generator:
         while True:
             yield self._wakeup
             self._wakeup = self.env.event()
-            while self._dirty:
-                service = next(iter(self._dirty))
-                del self._dirty[service]
-                self._syncing = service
+            while (service := self.queue.get()) is not None:
                 try:
                     self.sync(service)
                 finally:
-                    self._syncing = None
+                    self.queue.done(service)
 
     def _resync(self) -> Generator:
         while True:
