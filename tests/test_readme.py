@@ -42,3 +42,12 @@ def test_quick_start_is_two_make_targets():
     assert "t32sim serve --apply examples/api-v1.yaml" in makefile
     assert re.search(r"^test: .*\n\t\$\(PY\) -m pytest$", makefile, re.M)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_engine_module_is_named_in_the_readme_and_the_architecture_doc():
+    where = README.split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    modules = sorted(p.name for p in (ROOT / "t32sim" / "engine").glob("*.py")
+                     if p.name != "__init__.py")
+    assert [m for m in modules if m not in where] == []
+    assert [m for m in modules if f"`{m}`" not in doc and m not in doc] == []

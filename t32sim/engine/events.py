@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Iterator
 
+from t32sim.engine.columns import typed_frame
 from t32sim.enums import StrEnum
 
 
@@ -166,6 +167,9 @@ class EventLog:
 
     def __init__(self) -> None:
         self._events: list[Event] = []
+        #: the same events column by column (level and reason as their values), for frame()
+        self._columns: dict[str, list] = {name: [] for name in COLUMNS}
+        self._appends = [self._columns[name].append for name in COLUMNS]
 
     def emit(self, time: float, reason: Reason, service: str, message: str, *,
              pod: str = "", level: Level = Level.NORMAL, **facts: Any) -> Event:
@@ -173,6 +177,9 @@ class EventLog:
         event = Event(len(self._events), time, level, service, pod, reason, message,
                       EXPLAIN[reason].format(**facts))
         self._events.append(event)
+        for append, value in zip(self._appends, (event.seq, time, level.value, service, pod,
+                                                 reason.value, message, event.explain)):
+            append(value)
         return event
 
     def since(self, seq: int) -> list[Event]:
@@ -189,11 +196,6 @@ class EventLog:
         return self._events[index]
 
     def frame(self):
-        """The events as a pandas DataFrame with typed columns."""
-        import pandas as pd
+        """The events as a pandas DataFrame with typed columns, built column by column."""
+        return typed_frame(self._columns, COLUMNS, {"seq": "int64", "time": "float64"})
 
-        rows = [e.to_dict() for e in self._events]
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        return frame.astype({"seq": "int64", "time": "float64", "level": "string",
-                             "service": "string", "pod": "string", "reason": "string",
-                             "message": "string", "explain": "string"})

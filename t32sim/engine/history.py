@@ -9,6 +9,8 @@ from typing import Callable, Iterable
 
 import simpy
 
+from t32sim.engine.columns import typed_frame
+
 COLUMNS = ["time", "service", "desired", "current", "ready", "available",
            "updated", "revision", "phase",
            # traffic and rollouts: offered rps, average CPU % of the Ready pods,
@@ -46,9 +48,8 @@ class History:
         return len(self.columns["time"])
 
     def frame(self):
-        import pandas as pd
-
-        return pd.DataFrame(self.columns, columns=COLUMNS).astype(DTYPES)
+        return typed_frame(self.columns, COLUMNS, {name: dtype for name, dtype in DTYPES.items()
+                                                   if dtype != "string"})
 
     def _sampler(self):
         """Record every service's status at the end of each sampling instant."""
