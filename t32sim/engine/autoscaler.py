@@ -1,5 +1,6 @@
-"""The HorizontalPodAutoscaler's loop: every 15 s (``SYNC_PERIOD``) it syncs each autoscaled
-service and applies the decision.
+"""The HorizontalPodAutoscaler's loop: every 15 s it syncs each autoscaled service.
+
+Every ``SYNC_PERIOD`` seconds it decides each autoscaled service's replicas and applies them.
 
 The arithmetic is pure and lives apart: the replica calculator in hpa.py (``cpu_replicas``),
 the stabilisation windows, rate policies and one sync in scaling.py (``decide``). Their

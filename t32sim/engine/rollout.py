@@ -1,5 +1,7 @@
-"""The rollout controller: the thin part between the Deployment controller and the pure
-strategies (rolling.py, canary.py, bluegreen.py, strategy.py).
+"""The rollout controller: plans each ReplicaSet's size with the service's strategy.
+
+It is the thin part between the Deployment controller and the pure strategies (rolling.py,
+canary.py, bluegreen.py, strategy.py).
 
 It is called by the Deployment controller through ``Cluster.plan_replicas``, feeds the
 machines what it sees, emits their notes and sets timers; it also checks ``promote`` and

@@ -1,6 +1,8 @@
-"""A work queue as client-go has it: keys to sync, each at most once in the queue and never
-handed out twice at the same time; a key added again while it is being synced is queued
-again when its sync is done (the change is not lost).
+"""A work queue as client-go has it: a key changed during its sync is synced again.
+
+Keys to sync, each at most once in the queue and never handed out twice at the same time; a
+key added again while it is being synced is queued again when its sync is done (the change
+is not lost).
 
     queue.add("api")          # from a watch: "api" changed
     key = queue.get()         # the worker takes "api" (now processing)
