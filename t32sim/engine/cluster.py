@@ -82,8 +82,9 @@ class Cluster:
         self.autoscaler = Autoscaler(self)
         self._healthy_status: dict[str, ServiceStatus] = {}
         self.store.watch(lambda service: self._healthy_status.pop(service, None))
-        self._history = History(self.env, lambda: self.store.services, self._sample,
-                                self.sample_interval)
+        #: each service's status sampled every ``sample_interval`` s (``history`` is its frame)
+        self.sampler = History(self.env, lambda: self.store.services, self._sample,
+                               self.sample_interval)
         #: UP/DOWN alerts as events, and to ``notifier`` / ``alerts.subscribe(fn)``
         self.alerts = AlertManager(self, notifier=notifier)
         #: this cluster's own Prometheus registry (see ``metrics_text``)
@@ -354,7 +355,7 @@ class Cluster:
     @property
     def history(self):
         """Each service's status sampled every ``sample_interval`` seconds (a DataFrame)."""
-        return self._history.frame()
+        return self.sampler.frame()
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as plain JSON-serialisable data (the server's ``/state``)."""

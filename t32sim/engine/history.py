@@ -35,8 +35,9 @@ class LateTimeout(simpy.events.Event):
 
 
 class History:
-    """Samples ``row(service)`` (the columns after time and service) for every service of
-    ``services()`` every ``interval`` seconds, from time 0."""
+    """Each service's status, sampled every ``interval`` seconds from time 0, by column.
+
+    ``row(service)`` gives the columns after time and service for each of ``services()``."""
 
     def __init__(self, env: simpy.Environment, services: Callable[[], Iterable[str]],
                  row: Callable[[str], tuple], interval: float):

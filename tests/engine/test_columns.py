@@ -1,5 +1,5 @@
-"""c.events and c.history are built column-wise: the same frames, value for value and dtype
-for dtype, as one built row by row from the events' dicts and the samples."""
+"""c.events and c.history are built column-wise (engine/columns.py): the same frames, value
+for value and dtype for dtype, as one built row by row from the events' dicts."""
 from __future__ import annotations
 
 import pandas as pd
