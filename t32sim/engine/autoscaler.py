@@ -9,8 +9,9 @@ names are re-exported here, where chapter 04 and the tests find them.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from t32sim.engine.context import Context
 from t32sim.engine.events import Level, Reason
 from t32sim.engine.hpa import (CPU_INITIALIZATION_PERIOD, DOWNSCALE_STABILISATION,
                                INITIAL_READINESS_DELAY, METRIC_WINDOW, SCALE_UP_LIMIT_FACTOR,
@@ -22,8 +23,6 @@ from t32sim.engine.scaling import (Decision, HPAState, HPAStatus, Recommendation
 from t32sim.engine.store import Pod, PodPhase
 from t32sim.spec import Autoscale
 
-if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
 
 __all__ = ["Autoscaler", "pod_sample", "CPU_INITIALIZATION_PERIOD", "DOWNSCALE_STABILISATION",
            "INITIAL_READINESS_DELAY", "METRIC_WINDOW", "SCALE_UP_LIMIT_FACTOR",
@@ -32,6 +31,16 @@ __all__ = ["Autoscaler", "pod_sample", "CPU_INITIALIZATION_PERIOD", "DOWNSCALE_S
            "HPAStatus", "Recommendation", "ScaleEvent", "decide", "scale_down_limit",
            "scale_up_limit", "stabilize_default", "stabilize_with_behavior",
            "uses_default_behavior"]
+
+
+class CpuSource(Protocol):
+    """What the autoscaler needs of the traffic model (the metrics pipeline)."""
+
+    def flush(self, service: str) -> None: ...
+
+    def generation(self, service: str) -> int: ...
+
+    def pod_cpu_milli(self, service: str) -> dict[str, int]: ...
 
 
 def pod_sample(pod: Pod, cpu_milli: dict[str, int], request_milli: int = 1000) -> PodSample:
@@ -47,16 +56,16 @@ def pod_sample(pod: Pod, cpu_milli: dict[str, int], request_milli: int = 1000) -
 class Autoscaler:
     """Syncs every autoscaled service every ``SYNC_PERIOD`` seconds and applies the result."""
 
-    def __init__(self, cluster: "Cluster", period: float = SYNC_PERIOD):
-        self.cluster = cluster
-        self.env = cluster.env
+    def __init__(self, ctx: Context, traffic: CpuSource, period: float = SYNC_PERIOD):
+        self.ctx, self.traffic = ctx, traffic
+        self.env = ctx.env
         self.period = period
         self._states: dict[str, HPAState] = {}
         self._status: dict[str, HPAStatus] = {}
         #: the last reading per service, reused while nothing it depends on has changed
         self._readings: dict[str, tuple[tuple, float, CpuReading]] = {}
         self._changed: set[str] = set()
-        cluster.store.watch(self._changed.add)
+        ctx.store.watch(self._changed.add)
         self.env.process(self._loop())
 
     def status(self, service: str) -> HPAStatus | None:
@@ -67,17 +76,17 @@ class Autoscaler:
                  ) -> tuple[CpuReading, list[PodSample]]:
         """The replica calculator's answer. It depends on the pods, their CPU and, while a
         pod is in its first 300 s, on the time: recomputed only when one of those moved."""
-        key = (self.cluster.traffic.generation(service), current, autoscale.target_cpu)
+        key = (self.traffic.generation(service), current, autoscale.target_cpu)
         cached = self._readings.get(service)
         if service not in self._changed and cached is not None and cached[0] == key \
                 and cached[1] <= now:
             return cached[2], []
         self._changed.discard(service)
-        cpu = self.cluster.traffic.pod_cpu_milli(service)
-        replicasets = self.cluster.store.services[service].replicasets
+        cpu = self.traffic.pod_cpu_milli(service)
+        replicasets = self.ctx.store.services[service].replicasets
         samples = [pod_sample(p, cpu, replicasets[p.template_hash].spec.cpu_request
                               if p.template_hash in replicasets else 1000)
-                   for p in self.cluster.store.pods_of(service)]
+                   for p in self.ctx.store.pods_of(service)]
         reading = cpu_replicas(current, autoscale.target_cpu, samples, now)
         timeless_from = max((s.start_time + CPU_INITIALIZATION_PERIOD for s in samples),
                             default=now)
@@ -87,19 +96,19 @@ class Autoscaler:
     def _loop(self):
         while True:
             yield self.env.timeout(self.period)
-            for name in list(self.cluster.store.services):
-                if self.cluster.store.services[name].spec.autoscale is not None:
+            for name in list(self.ctx.store.services):
+                if self.ctx.store.services[name].spec.autoscale is not None:
                     self.sync(name)
                 else:
                     self._states.pop(name, None)
                     self._status.pop(name, None)
 
     def sync(self, service: str) -> Decision:
-        cluster, now = self.cluster, self.env.now
-        state = cluster.store.services[service]
+        ctx, now = self.ctx, self.env.now
+        state = ctx.store.services[service]
         autoscale = state.spec.autoscale
         hpa = self._states.setdefault(service, HPAState())
-        cluster.traffic.flush(service)
+        self.traffic.flush(service)
         current = state.spec.replicas
         reading, samples = self._reading(service, current, autoscale, now)
         decision = decide(autoscale, hpa, current, samples, now, reading=reading)
@@ -111,7 +120,7 @@ class Autoscaler:
         if reading is not None and reading.error:
             if reading.error != hpa.last_error:
                 hpa.last_error = reading.error
-                cluster.log.emit(now, Reason.HPA_FAILED_METRICS, service,
+                ctx.log.emit(now, Reason.HPA_FAILED_METRICS, service,
                                  f"Autoscaler cannot compute replicas: {reading.error}",
                                  level=Level.WARNING, window=METRIC_WINDOW)
             return decision
@@ -119,19 +128,19 @@ class Autoscaler:
         if decision.rescale:
             hpa.last_hold = None
             direction = "up" if decision.desired > current else "down"
-            cluster.log.emit(now, Reason.HPA_RESCALE, service,
+            ctx.log.emit(now, Reason.HPA_RESCALE, service,
                              f"{decision.message} → scale {direction} from {current} to "
                              f"{decision.desired}", tolerance=TOLERANCE)
             state.spec = dataclasses.replace(state.spec, replicas=decision.desired)
             state.progress_since = now
-            cluster.store.changed(service)
+            ctx.store.changed(service)
         elif decision.recommended is not None and decision.recommended < current:
             hold = (decision.recommended, decision.desired)
             if hold != hpa.last_hold:
                 hpa.last_hold = hold
                 window = (DOWNSCALE_STABILISATION if uses_default_behavior(autoscale)
                           else autoscale.scale_down.stabilization_window_seconds)
-                cluster.log.emit(now, Reason.HPA_STABILIZED, service,
+                ctx.log.emit(now, Reason.HPA_STABILIZED, service,
                                  f"{decision.message} → stay at {current}", window=window)
         else:
             hpa.last_hold = None

@@ -71,15 +71,16 @@ class Cluster:
         self.context = Context(self.env, self.store, self.log, self.rng)
         self.sample_interval = sample_interval
         self._journal: list[Command] = []
-        self.kubelet = Kubelet(self)
-        self.deployments = DeploymentController(self)
+        self.kubelet = Kubelet(self.context)
+        self.deployments = DeploymentController(self.context, self.kubelet, self.plan_replicas,
+                                                lambda: self.deletion_ranking)
         #: rollout strategies: ReplicaSet sizes per strategy, canary / blue-green state
         self.rollouts = RolloutController(self)
         #: offered load, CPU per pod, requests per revision; and the load balancer
         self.traffic = Traffic(self)
         self.lb = LoadBalancer(self, balancer)
         #: the HorizontalPodAutoscaler (syncs every 15 s)
-        self.autoscaler = Autoscaler(self)
+        self.autoscaler = Autoscaler(self.context, self.traffic)
         self._healthy_status: dict[str, ServiceStatus] = {}
         self.store.watch(lambda service: self._healthy_status.pop(service, None))
         #: each service's status sampled every ``sample_interval`` s (``history`` is its frame)

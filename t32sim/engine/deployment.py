@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
+from t32sim.engine.context import Context
 from t32sim.engine.events import Reason
 from t32sim.engine.store import Pod, PodPhase, ReplicaSet, ServiceState
 from t32sim.engine.workqueue import WorkQueue
 
 if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
+    from t32sim.engine.kubelet import Kubelet
 
 RESYNC_SECONDS = 30.0
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"   # Kubernetes' pod-name suffix letters
@@ -126,10 +127,14 @@ def history_to_prune(state: ServiceState, pods: list[Pod]) -> list[ReplicaSet]:
 class DeploymentController:
     """A level-triggered sync loop over services, woken by store changes."""
 
-    def __init__(self, cluster: "Cluster"):
-        self.cluster = cluster
-        self.env = cluster.env
-        self.store = cluster.store
+    def __init__(self, ctx: Context, kubelet: "Kubelet",
+                 plan: Callable[[ServiceState], dict[str, int]] = plan_replicas,
+                 ranking: Callable[[], Ranking | None] = lambda: None):
+        """``plan``: pods wanted per ReplicaSet (the rollout controller's); ``ranking``: the
+        deletion ranking in force (read at each sync: ``Cluster.deletion_ranking``)."""
+        self.ctx, self.kubelet, self.plan, self.ranking = ctx, kubelet, plan, ranking
+        self.env = ctx.env
+        self.store = ctx.store
         self.queue = WorkQueue()
         self._wakeup = self.env.event()
         self.store.watch(self.enqueue)
@@ -167,12 +172,12 @@ class DeploymentController:
         if state is None:
             return
         self._ensure_current_replicaset(state)
-        for template_hash, replicas in self.cluster.plan_replicas(state).items():
+        for template_hash, replicas in self.plan(state).items():
             self._scale_replicaset(state.replicasets[template_hash], replicas)
         pods = self.store.pods_of(service)
         for rs in sorted(state.replicasets.values(), key=lambda r: r.revision):
             own = [p for p in pods if p.template_hash == rs.template_hash]
-            for action in reconcile_pods(rs.replicas, own, self.cluster.deletion_ranking,
+            for action in reconcile_pods(rs.replicas, own, self.ranking(),
                                          self.env.now):
                 self._apply(rs, action)
         for rs in history_to_prune(state, self.store.pods_of(service)):
@@ -211,19 +216,19 @@ class DeploymentController:
                 self.store.add_pod(pod)
                 self._emit(Reason.SUCCESSFUL_CREATE, rs.service, f"Created pod: {pod.name}",
                            pod=pod.name)
-                self.cluster.kubelet.start(pod, rs.spec)
+                self.kubelet.start(pod, rs.spec)
         else:
             pod = action.pod
             self._emit(Reason.SUCCESSFUL_DELETE, rs.service,
                        f"Deleted pod: {pod.name} ({action.why})", pod=pod.name, why=action.why)
-            self.cluster.kubelet.delete(pod, rs.spec.termination_grace_period_seconds)
+            self.kubelet.delete(pod, rs.spec.termination_grace_period_seconds)
 
     def _pod_name(self, rs: ReplicaSet) -> str:
-        rng = self.cluster.rng
+        rng = self.ctx.rng
         while True:
             name = f"{rs.name}-{''.join(rng.choice(NAME_ALPHABET) for _ in range(5))}"
             if name not in self.store.pods:
                 return name
 
     def _emit(self, reason: Reason, service: str, message: str, *, pod: str = "", **facts) -> None:
-        self.cluster.log.emit(self.env.now, reason, service, message, pod=pod, **facts)
+        self.ctx.log.emit(self.env.now, reason, service, message, pod=pod, **facts)

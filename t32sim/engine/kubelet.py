@@ -11,10 +11,11 @@ early when the world changes (chaos, deletion).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generator
+from typing import Generator
 
 import simpy
 
+from t32sim.engine.context import Context
 from t32sim.engine.events import Level, Reason
 from t32sim.engine.images import ImageProfile, resolve
 from t32sim.engine.probes import INF, ProbeTrack
@@ -22,8 +23,6 @@ from t32sim.enums import StrEnum
 from t32sim.engine.store import Pod, PodPhase, WaitingReason
 from t32sim.spec import ServiceSpec
 
-if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
 
 PULL_ATTEMPT_SECONDS = 1.0      # how long a failing pull takes to give up
 BACKOFF_BASE_SECONDS = 10.0
@@ -68,9 +67,9 @@ def shutdown_after_sigterm(image: ImageProfile | None, running: bool,
 class Kubelet:
     """Starts, wakes and deletes pod processes."""
 
-    def __init__(self, cluster: "Cluster"):
-        self.cluster = cluster
-        self.env = cluster.env
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.env = ctx.env
         self._processes: dict[str, simpy.Process] = {}
         self._images: dict[str, ImageProfile | None] = {}
 
@@ -109,7 +108,7 @@ class Kubelet:
         self._images.pop(pod.name, None)
         pod.phase = PodPhase.SUCCEEDED if running and not killed else PodPhase.FAILED
         pod.waiting_reason = None
-        self.cluster.store.remove_pod(pod)
+        self.ctx.store.remove_pod(pod)
         if not running:
             how = "it had no running container to stop"
         elif killed:
@@ -182,7 +181,7 @@ class Kubelet:
         if spec.startup_probe is None:
             self._begin_probing(container)
         while True:
-            container.set_passing(self.cluster.store, pod)
+            container.set_passing(self.ctx.store, pod)
             woken_early = not (yield from self._sleep(max(container.next_change() - self.env.now, 0.0)))
             if pod.terminating:
                 return None
@@ -270,14 +269,14 @@ class Kubelet:
         pod.ready_since = self.env.now if ready else None
         pod.ready_changed_at = self.env.now
         if ready:
-            self.cluster.store.services[pod.service].progress_since = self.env.now
+            self.ctx.store.services[pod.service].progress_since = self.env.now
         self._changed(pod)
 
     def _changed(self, pod: Pod) -> None:
-        self.cluster.store.changed(pod.service)
+        self.ctx.store.changed(pod.service)
 
     def _emit(self, reason: Reason, pod: Pod, message: str, *, level: Level = Level.NORMAL, **facts):
-        self.cluster.log.emit(self.env.now, reason, pod.service, message, pod=pod.name,
+        self.ctx.log.emit(self.env.now, reason, pod.service, message, pod=pod.name,
                               level=level, **facts)
 
 
