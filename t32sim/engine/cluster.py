@@ -18,7 +18,7 @@ import simpy
 from t32sim.engine import applying, chaos, traffic
 from t32sim.engine.alerts import AlertManager, Notifier
 from t32sim.engine.autoscaler import Autoscaler
-from t32sim.engine.commands import Command, CommandError, coalesce
+from t32sim.engine.commands import Command, CommandError, coalesce, service_state
 from t32sim.engine.context import Context
 from t32sim.engine.deployment import DeploymentController, plan_replicas
 from t32sim.engine.events import EventLog, Level, Reason
@@ -74,10 +74,10 @@ class Cluster:
         self.kubelet = Kubelet(self.context)
         self.deployments = DeploymentController(self.context, self.kubelet, self.plan_replicas,
                                                 lambda: self.deletion_ranking)
-        #: rollout strategies: ReplicaSet sizes per strategy, canary / blue-green state
-        self.rollouts = RolloutController(self)
         #: offered load, CPU per pod, requests per revision; and the load balancer
         self.traffic = Traffic(self)
+        #: rollout strategies: ReplicaSet sizes per strategy, canary / blue-green state
+        self.rollouts = RolloutController(self.context, self.traffic, self.deployments.enqueue)
         self.lb = LoadBalancer(self, balancer)
         #: the HorizontalPodAutoscaler (syncs every 15 s)
         self.autoscaler = Autoscaler(self.context, self.traffic)
@@ -392,11 +392,7 @@ class Cluster:
     # -- internals -----------------------------------------------------------------------
 
     def _state(self, service: Any) -> ServiceState:
-        if not isinstance(service, str) or service not in self.store.services:
-            known = ", ".join(self.store.services) or "none yet"
-            raise CommandError(f"service: no service named {service!r} (known: {known})",
-                               field="service", not_found=True)
-        return self.store.services[service]
+        return service_state(self.store, service)
 
     def _status(self, name: str) -> ServiceStatus:
         """The service's status; a Healthy one stays valid until the service changes."""

@@ -85,3 +85,12 @@ _MISSING = object()
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def service_state(store: Any, service: Any) -> Any:
+    """The stored state of ``service`` or a CommandError (404) naming the known ones."""
+    if not isinstance(service, str) or service not in store.services:
+        known = ", ".join(store.services) or "none yet"
+        raise CommandError(f"service: no service named {service!r} (known: {known})",
+                           field="service", not_found=True)
+    return store.services[service]

@@ -11,11 +11,12 @@ and the rest), where chapters and tests have always found them.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import Callable, Protocol
 
 from t32sim.engine.bluegreen import BlueGreenRollout
 from t32sim.engine.canary import ABORT_SCALE_DOWN_DELAY, CanaryRollout, canary_replicas
-from t32sim.engine.commands import CommandError
+from t32sim.engine.commands import CommandError, service_state
+from t32sim.engine.context import Context
 from t32sim.engine.events import Level, Reason
 from t32sim.engine.rolling import (RSCount, is_scaling_event, plan_rolling_update,
                                    proportional_scale, rolling_update_step, scaled_value,
@@ -26,8 +27,6 @@ from t32sim.engine.strategy import Measurement, Note, Observation, RolloutMachin
 from t32sim.engine.traffic import Backend
 from t32sim.spec import Analysis, Strategy
 
-if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
 
 __all__ = ["RolloutController", "BlueGreenRollout", "CanaryRollout", "ABORT_SCALE_DOWN_DELAY",
            "canary_replicas", "RSCount", "is_scaling_event", "plan_rolling_update",
@@ -38,13 +37,23 @@ __all__ = ["RolloutController", "BlueGreenRollout", "CanaryRollout", "ABORT_SCAL
 DEFAULT_ANALYSIS = Analysis()
 
 
+class RolloutTraffic(Protocol):
+    """What the rollout controller needs of the traffic model: a canary's counts."""
+
+    def flush(self, service: str) -> None: ...
+
+    def totals(self, service: str, template_hash: str) -> tuple[float, float]: ...
+
+
 class RolloutController:
     """Plans ReplicaSet sizes per strategy (through ``Cluster.plan_replicas``), keeps the
     canary / blue-green state per service, tells the load balancer where traffic goes."""
 
-    def __init__(self, cluster: "Cluster"):
-        self.cluster = cluster
-        self.env = cluster.env
+    def __init__(self, ctx: Context, traffic: RolloutTraffic, enqueue: Callable[[str], None]):
+        """``traffic``: the canary's request counts; ``enqueue``: ask the Deployment controller
+        to sync a service (a timer of the strategy is due)."""
+        self.ctx, self.traffic, self.enqueue = ctx, traffic, enqueue
+        self.env = ctx.env
         self._machines: dict[str, CanaryRollout | BlueGreenRollout] = {}
         self._timers: dict[str, set[float]] = {}
 
@@ -63,7 +72,7 @@ class RolloutController:
 
     def info(self, service: str) -> RolloutInfo:
         """What the status shows of the rollout: phase override, weight, step, message."""
-        state = self.cluster.store.services[service]
+        state = self.ctx.store.services[service]
         machine = self._machines.get(service)
         revision = {rs.template_hash: rs.revision for rs in state.replicasets.values()}
         if isinstance(machine, CanaryRollout):
@@ -96,12 +105,12 @@ class RolloutController:
     # -- commands --------------------------------------------------------------------------------
 
     def check_promote(self, service, full=False):
-        self.cluster._state(service)
+        service_state(self.ctx.store, service)
         if not isinstance(full, bool):
             raise CommandError(f"full: expected true or false, got {full!r}", field="full")
         machine = self._machines.get(service)
         if machine is None:
-            strategy = self.cluster.store.services[service].spec.rollout.strategy
+            strategy = self.ctx.store.services[service].spec.rollout.strategy
             raise CommandError(f"promote: {service} uses {strategy.value}, which has nothing to "
                                "promote (only Canary and BlueGreen rollouts wait)", field="service")
         if not machine.in_progress:
@@ -113,15 +122,15 @@ class RolloutController:
 
         def promote() -> str:
             result = machine.promote(full)
-            self.cluster.log.emit(self.env.now, Reason.PROMOTED, service,
+            self.ctx.log.emit(self.env.now, Reason.PROMOTED, service,
                                   f"Promote requested for {service}: {result}")
-            self.cluster.store.changed(service)
+            self.ctx.store.changed(service)
             return result
 
         return args, promote
 
     def check_undo(self, service, to_revision=None):
-        state = self.cluster._state(service)
+        state = service_state(self.ctx.store, service)
         current = state.spec.template_hash()
         history = sorted(state.replicasets.values(), key=lambda rs: rs.revision)
         if to_revision is None:
@@ -152,11 +161,11 @@ class RolloutController:
                 liveness_probe=old.liveness_probe, startup_probe=old.startup_probe,
                 termination_grace_period_seconds=old.termination_grace_period_seconds)
             state.progress_since = self.env.now
-            self.cluster.log.emit(self.env.now, Reason.UNDO, service,
+            self.ctx.log.emit(self.env.now, Reason.UNDO, service,
                                   f"Rolling {service} back to revision {target.revision} "
                                   f"({old.image}) with the {state.spec.rollout.strategy.value} "
                                   "strategy", revision=target.revision)
-            self.cluster.store.changed(service)
+            self.ctx.store.changed(service)
             return target.revision
 
         return args, undo
@@ -166,9 +175,9 @@ class RolloutController:
     def plan(self, state: ServiceState) -> dict[str, int]:
         """How many pods each ReplicaSet of ``state`` should have now."""
         service = state.spec.name
-        traffic = self.cluster.traffic
+        traffic = self.traffic
         traffic.flush(service)
-        pods = [p for p in self.cluster.store.pods_of(service) if not p.terminating]
+        pods = [p for p in self.ctx.store.pods_of(service) if not p.terminating]
         machine = self._machine(state)
         if machine is None:
             plan = self._plan_rolling(state, pods)
@@ -185,13 +194,13 @@ class RolloutController:
 
             notes, wakes = machine.advance(obs, measure)
             for note in notes:
-                self.cluster.log.emit(self.env.now, note.reason, service, note.message,
+                self.ctx.log.emit(self.env.now, note.reason, service, note.message,
                                       level=Level(note.level), **note.facts)
             for at in wakes:
                 self._wake(service, at)
             plan = machine.replicas(obs)
             if _signature(machine) != before:
-                self.cluster.store.changed(service)       # the traffic recomputes its rates
+                self.ctx.store.changed(service)       # the traffic recomputes its rates
         self._wake_for_availability(state, pods)
         return plan
 
@@ -268,7 +277,7 @@ class RolloutController:
                      f"{counts[key].replicas} → {count.replicas}"
                      for key, count in sorted(result.items(), key=lambda kv: kv[1].age_key)
                      if count.replicas != counts[key].replicas]
-            self.cluster.log.emit(now, Reason.ROLLING_UPDATE, spec.name,
+            self.ctx.log.emit(now, Reason.ROLLING_UPDATE, spec.name,
                                   rule + "; " + ", ".join(moves),
                                   most=spec.replicas + surge,
                                   least=spec.replicas - unavailable)
@@ -294,8 +303,8 @@ class RolloutController:
     def _timer(self, service: str, at: float):
         yield self.env.timeout(at - self.env.now)
         self._timers[service].discard(at)
-        if service in self.cluster.store.services:
-            self.cluster.deployments.enqueue(service)
+        if service in self.ctx.store.services:
+            self.enqueue(service)
 
 
 def _signature(machine) -> tuple:
