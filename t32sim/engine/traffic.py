@@ -471,7 +471,14 @@ class Traffic:
             flow.pod_cpu[name] = round(rate / capacity * CPU_REQUEST_MILLI)
         flow.hash_rates = hash_rates
         serving = _serving(backends, members)
-        flow.cpu = (sum(rates.get(p.name, 0.0) / self.request_capacity(p) for p in serving)
+        at_request: dict[str, float] = {}    # hash -> request capacity (the template's)
+
+        def request_capacity(pod: Pod) -> float:
+            if pod.template_hash not in at_request:
+                at_request[pod.template_hash] = self.request_capacity(pod)
+            return at_request[pod.template_hash]
+
+        flow.cpu = (sum(rates.get(p.name, 0.0) / request_capacity(p) for p in serving)
                     / len(serving) * 100.0) if serving else 0.0
 
     def _faults_for(self, pod: Pod) -> list[Fault]:
