@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from t32sim.engine.strategy import ReplicaSetView
 from t32sim.spec import Rollout
 
 # == arithmetic ================================================================================
@@ -46,24 +46,8 @@ def show_rounding(value: int | str, replicas: int, result: int, up: bool) -> str
 
 # == RollingUpdate: pure steps ==================================================================
 
-@dataclass(frozen=True)
-class RSCount:
-    """What the Deployment controller knows of one ReplicaSet."""
-    key: str                        # template hash
-    name: str
-    created_at: float
-    replicas: int                   # spec.replicas
-    available: int                  # live pods available (Ready for minReadySeconds)
-    desired_annotation: int | None = None   # deployment.kubernetes.io/desired-replicas
-    max_annotation: int | None = None       # deployment.kubernetes.io/max-replicas
-
-    @property
-    def age_key(self) -> tuple[float, str]:
-        return (self.created_at, self.name)
-
-
-def rolling_update_step(replicas: int, surge: int, unavailable: int, new: RSCount,
-                        olds: Sequence[RSCount]) -> dict[str, int]:
+def rolling_update_step(replicas: int, surge: int, unavailable: int, new: ReplicaSetView,
+                        olds: Sequence[ReplicaSetView]) -> dict[str, int]:
     """One ``rolloutRolling`` step: scale the new ReplicaSet up if the surge allows, otherwise
     scale old ones down as far as availability allows. Returns ``{hash: replicas}`` changes
     (empty: nothing to do now)."""
@@ -107,7 +91,7 @@ def rolling_update_step(replicas: int, surge: int, unavailable: int, new: RSCoun
     return changes if cleaned + removed > 0 else {}
 
 
-def is_scaling_event(replicas: int, rss: Iterable[RSCount]) -> bool:
+def is_scaling_event(replicas: int, rss: Iterable[ReplicaSetView]) -> bool:
     """An active ReplicaSet remembers another desired count: the Deployment was scaled."""
     return any(rs.replicas > 0 and rs.desired_annotation is not None
                and rs.desired_annotation != replicas for rs in rss)
@@ -117,8 +101,9 @@ def _round_half_up(x: float) -> int:
     return int(math.floor(x + 0.5))
 
 
-def proportional_scale(replicas: int, surge: int, new: RSCount, olds: Sequence[RSCount],
-                       status_replicas: int) -> tuple[dict[str, int], set[str]]:
+def proportional_scale(replicas: int, surge: int, new: ReplicaSetView,
+                       olds: Sequence[ReplicaSetView], status_replicas: int
+                       ) -> tuple[dict[str, int], set[str]]:
     """Kubernetes' ``scale``: a Deployment resized mid-rollout spreads the change over its
     active ReplicaSets in proportion to their size. Returns the new sizes and the
     ReplicaSets whose replica annotations are refreshed."""
@@ -161,9 +146,9 @@ def proportional_scale(replicas: int, surge: int, new: RSCount, olds: Sequence[R
              if v != next(rs.replicas for rs in active if rs.key == k)}, set(sizes))
 
 
-def plan_rolling_update(replicas: int, rollout: Rollout, new: RSCount, olds: Sequence[RSCount],
-                        status_replicas: int, max_steps: int = 100
-                        ) -> tuple[dict[str, RSCount], list[str]]:
+def plan_rolling_update(replicas: int, rollout: Rollout, new: ReplicaSetView,
+                        olds: Sequence[ReplicaSetView], status_replicas: int, max_steps: int = 100
+                        ) -> tuple[dict[str, ReplicaSetView], list[str]]:
     """Run Deployment syncs until nothing changes (they happen within the same instant in a
     real cluster too). The ReplicaSet controller deletes not-ready pods first, so a
     ReplicaSet scaled down keeps ``min(available, replicas)`` available pods.

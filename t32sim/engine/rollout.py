@@ -18,21 +18,21 @@ from t32sim.engine.canary import ABORT_SCALE_DOWN_DELAY, CanaryRollout, canary_r
 from t32sim.engine.commands import CommandError, service_state
 from t32sim.engine.context import Context
 from t32sim.engine.events import Level, Reason
-from t32sim.engine.rolling import (RSCount, is_scaling_event, plan_rolling_update,
+from t32sim.engine.rolling import (is_scaling_event, plan_rolling_update,
                                    proportional_scale, rolling_update_step, scaled_value,
                                    show_rounding, surge_and_unavailable)
 from t32sim.engine.status import Phase, RolloutInfo
 from t32sim.engine.store import Pod, ServiceState
-from t32sim.engine.strategy import Measurement, Note, Observation, RolloutMachine, RSObs
+from t32sim.engine.strategy import (Measurement, Note, Observation, ReplicaSetView,
+                                    RolloutMachine)
 from t32sim.engine.traffic import Backend
 from t32sim.spec import Analysis, Strategy
 
 
 __all__ = ["RolloutController", "BlueGreenRollout", "CanaryRollout", "ABORT_SCALE_DOWN_DELAY",
-           "canary_replicas", "RSCount", "is_scaling_event", "plan_rolling_update",
+           "canary_replicas", "ReplicaSetView", "is_scaling_event", "plan_rolling_update",
            "proportional_scale", "rolling_update_step", "scaled_value", "show_rounding",
-           "surge_and_unavailable", "Measurement", "Note", "Observation", "RolloutMachine",
-           "RSObs"]
+           "surge_and_unavailable", "Measurement", "Note", "Observation", "RolloutMachine"]
 
 DEFAULT_ANALYSIS = Analysis()
 
@@ -233,16 +233,21 @@ class RolloutController:
         busy = [rs for rs in state.replicasets.values() if rs.replicas > 0]
         return max(busy, key=lambda rs: rs.revision).template_hash if busy else None
 
-    def _observe(self, state: ServiceState, pods: list[Pod]) -> Observation:
+    def _views(self, state: ServiceState, pods: list[Pod]) -> dict[str, ReplicaSetView]:
+        """Every ReplicaSet of the service as the strategies see it, with its available pods
+        (Ready for minReadySeconds) counted now."""
         now, min_ready = self.env.now, state.spec.min_ready_seconds
-        rss = {}
-        for rs in state.replicasets.values():
-            available = sum(p.template_hash == rs.template_hash and p.available(now, min_ready)
-                            for p in pods)
-            rss[rs.template_hash] = RSObs(rs.template_hash, rs.revision, rs.version,
-                                          rs.replicas, available)
-        return Observation(now, state.spec.template_hash(), state.spec.replicas, rss,
-                           state.spec.progress_deadline_seconds, state.progress_since)
+        return {rs.template_hash: ReplicaSetView(
+                    rs.template_hash, rs.name, rs.revision, rs.version, rs.created_at,
+                    rs.replicas, sum(p.template_hash == rs.template_hash
+                                     and p.available(now, min_ready) for p in pods),
+                    rs.desired_replicas, rs.max_replicas)
+                for rs in state.replicasets.values()}
+
+    def _observe(self, state: ServiceState, pods: list[Pod]) -> Observation:
+        return Observation(self.env.now, state.spec.template_hash(), state.spec.replicas,
+                           self._views(state, pods), state.spec.progress_deadline_seconds,
+                           state.progress_since)
 
     def _plan_rolling(self, state: ServiceState, pods: list[Pod]) -> dict[str, int]:
         spec, now = state.spec, self.env.now
@@ -253,13 +258,7 @@ class RolloutController:
                 spec.replicas, spec.replicas + surge) and not any(
                 rs.replicas for key, rs in state.replicasets.items() if key != current):
             return {key: rs.replicas for key, rs in state.replicasets.items()}   # settled
-        counts = {}
-        for rs in state.replicasets.values():
-            available = sum(p.template_hash == rs.template_hash
-                            and p.available(now, spec.min_ready_seconds) for p in pods)
-            counts[rs.template_hash] = RSCount(rs.template_hash, rs.name, rs.created_at,
-                                               rs.replicas, available, rs.desired_replicas,
-                                               rs.max_replicas)
+        counts = self._views(state, pods)
         new = counts[current]
         olds = [c for key, c in counts.items() if key != current]
         result, lines = plan_rolling_update(spec.replicas, spec.rollout, new, olds, len(pods))

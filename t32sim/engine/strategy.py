@@ -15,13 +15,22 @@ from t32sim.engine.events import Reason
 from t32sim.engine.traffic import Backend
 
 @dataclass(frozen=True)
-class RSObs:
-    """One ReplicaSet as the rollout controller sees it."""
-    key: str
+class ReplicaSetView:
+    """What a strategy sees of one ReplicaSet: the RollingUpdate steps (rolling.py) use its
+    counts and annotations, the canary and blue/green machines its revision and version."""
+    key: str                        # template hash
+    name: str
     revision: int
     version: str
-    replicas: int
-    available: int
+    created_at: float
+    replicas: int                   # spec.replicas
+    available: int                  # live pods available (Ready for minReadySeconds)
+    desired_annotation: int | None = None   # deployment.kubernetes.io/desired-replicas
+    max_annotation: int | None = None       # deployment.kubernetes.io/max-replicas
+
+    @property
+    def age_key(self) -> tuple[float, str]:
+        return (self.created_at, self.name)
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class Observation:
     now: float
     current: str                       # hash of the service's pod template
     replicas: int                      # spec.replicas
-    rss: dict[str, RSObs]
+    rss: dict[str, ReplicaSetView]
     progress_deadline: float = 600.0
     progress_since: float = 0.0        # the last time a pod became Ready (or the spec changed)
 

@@ -7,7 +7,7 @@ import pytest
 
 import t32sim as t3
 from t32sim.engine.rollout import (BlueGreenRollout, CanaryRollout, Measurement, Observation,
-                                   RSCount, RSObs, plan_rolling_update, proportional_scale,
+                                   ReplicaSetView, plan_rolling_update, proportional_scale,
                                    rolling_update_step, surge_and_unavailable)
 from t32sim.spec import Analysis, CanaryStep, Probe, Rollout, Strategy
 from tests.support import run_python
@@ -65,7 +65,7 @@ def test_max_surge_and_max_unavailable_rounding(surge, unavailable, replicas, ex
 
 
 def rs(key, replicas, available, created=0.0, desired=None, most=None):
-    return RSCount(key, f"api-{key}", created, replicas, available, desired, most)
+    return ReplicaSetView(key, f"api-{key}", 1, key, created, replicas, available, desired, most)
 
 
 @pytest.mark.parametrize("new, olds, expected", [
@@ -402,8 +402,9 @@ def test_undo_without_history_and_promote_without_a_rollout_are_errors():
 
 def obs(now, current="new", rss=None, replicas=4):
     rss = rss or {}
-    return Observation(now, current, replicas, {k: RSObs(k, i + 1, k, *v)
-                                                for i, (k, v) in enumerate(rss.items())})
+    views = {k: ReplicaSetView(k, f"api-{k}", i + 1, k, 0.0, *v)
+             for i, (k, v) in enumerate(rss.items())}
+    return Observation(now, current, replicas, views)
 
 
 def no_traffic(_key):
