@@ -212,7 +212,7 @@ class AlertManager:
         store = self.cluster.store
         spec = store.services[service].spec
         ready = sum(p.ready and not p.terminating for p in store.pods_of(service))
-        serving = len(self.cluster.traffic.serving(service)) if ready else 0
+        serving = self.cluster.traffic.serving_count(service) if ready else 0
         floor = min_available(spec.replicas, spec.rollout)
         return {"ready": ready, "serving": serving, "desired": spec.replicas,
                 "min_available": floor,

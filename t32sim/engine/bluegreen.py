@@ -13,7 +13,7 @@ from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Reason
 from t32sim.engine.strategy import DelayedScaleDown, Note, Observation
 from t32sim.engine.strategy import rev as _rev
-from t32sim.engine.traffic import Backend
+from t32sim.engine.store import Backend
 
 
 @dataclass

@@ -17,7 +17,7 @@ from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Reason
 from t32sim.engine.strategy import DelayedScaleDown, Measurement, Note, Observation
 from t32sim.engine.strategy import rev as _rev
-from t32sim.engine.traffic import Backend
+from t32sim.engine.store import Backend
 from t32sim.spec import Analysis, CanaryStep
 
 #: Argo Rollouts' abortScaleDownDelaySeconds: an aborted canary keeps its pods this long

@@ -9,7 +9,8 @@
 * ``heal(target=None)``: remove the faults of a service or pod (or all of them).
 
 Each is a checked, journaled command with an event that explains it. The kubelet is woken
-so that a pod re-reads its faults at once; ``Traffic`` reads the injected faults.
+so that a pod re-reads its faults at once. Injected faults live in the store
+(``store.faults``), where the load model and the load balancer read them.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from t32sim.engine.commands import CommandError
 from t32sim.engine.events import Level, Reason
-from t32sim.engine.store import Pod
-from t32sim.engine.traffic import Fault, check_number
+from t32sim.engine.requests import check_number
+from t32sim.engine.store import Fault, Pod
 
 if TYPE_CHECKING:
     from t32sim.engine.cluster import Cluster
@@ -86,10 +87,10 @@ def check_inject(cluster: "Cluster", service, version=None, error_rate=None, lat
         traffic = cluster.traffic
         traffic.flush(service)
         key = (service, version)
-        old = traffic.faults.get(key, Fault())
+        old = cluster.store.faults.get(key, Fault())
         fault = Fault(old.error_rate if error_rate is None else float(error_rate),
                       old.latency if latency is None else float(latency))
-        traffic.faults[key] = fault
+        cluster.store.faults[key] = fault
         traffic.changed(service)
         who = f"{service} {version}" if version else service
         cluster.log.emit(cluster.now, Reason.FAULT_INJECTED, service,
@@ -107,14 +108,14 @@ def check_heal(cluster: "Cluster", target=None):
         store, traffic = cluster.store, cluster.traffic
         if service is None:
             probes = set(store.broken_probes)
-            faults = set(traffic.faults)
+            faults = set(store.faults)
         elif pod is not None:
             probes = {f for f in store.broken_probes if f[0] == pod.name}
             faults = set()
         else:
             names = {service} | {p.name for p in store.pods_of(service)}
             probes = {f for f in store.broken_probes if f[0] in names}
-            faults = {k for k in traffic.faults if k[0] == service}
+            faults = {k for k in store.faults if k[0] == service}
         services = sorted({s for s, _ in faults} | {
             store.pods[name].service if name in store.pods else name for name, _ in probes}
             & set(store.services))
@@ -122,7 +123,7 @@ def check_heal(cluster: "Cluster", target=None):
             traffic.flush(name)
         store.broken_probes -= probes
         for key in faults:
-            del traffic.faults[key]
+            del store.faults[key]
         for name in services:
             traffic.changed(name)
             _wake(cluster, name, pod if pod is not None and pod.service == name else None)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import simpy
 
-from t32sim.engine import applying, chaos, traffic
+from t32sim.engine import applying, chaos
 from t32sim.engine.alerts import AlertManager, Notifier
 from t32sim.engine.autoscaler import Autoscaler
 from t32sim.engine.commands import Command, CommandError, coalesce, service_state
@@ -28,7 +28,9 @@ from t32sim.engine.metrics import cluster_registry, exposition
 from t32sim.engine.status import Phase, ServiceStatus, service_status
 from t32sim.engine.rollout import RolloutController
 from t32sim.engine.store import Pod, ServiceState, Store
-from t32sim.engine.traffic import LoadBalancer, Response, Traffic
+from t32sim.engine.load import Traffic, check_set_load
+from t32sim.engine.requests import (LoadBalancer, Response, check_request, check_select,
+                                    check_send)
 from t32sim.rng import seeded
 from t32sim.spec import ServiceSpec, load_manifests
 
@@ -75,10 +77,11 @@ class Cluster:
         self.deployments = DeploymentController(self.context, self.kubelet, self.plan_replicas,
                                                 lambda: self.deletion_ranking)
         #: offered load, CPU per pod, requests per revision; and the load balancer
-        self.traffic = Traffic(self)
+        self.traffic = Traffic(self.context, seed)
         #: rollout strategies: ReplicaSet sizes per strategy, canary / blue-green state
         self.rollouts = RolloutController(self.context, self.traffic, self.deployments.enqueue)
-        self.lb = LoadBalancer(self, balancer)
+        self.lb = LoadBalancer(self.store, self.rng, lambda service: self._command(
+            "user", "select", service=service, count=1), balancer)
         #: the HorizontalPodAutoscaler (syncs every 15 s)
         self.autoscaler = Autoscaler(self.context, self.traffic)
         self._healthy_status: dict[str, ServiceStatus] = {}
@@ -422,16 +425,16 @@ class Cluster:
 
     # chaos, traffic and rollout commands: checked by their own modules
     def _check_set_load(self, **args):
-        return traffic.check_set_load(self, **applying.through_service(self.store, args))
+        return check_set_load(self, **applying.through_service(self.store, args))
 
     def _check_request(self, **args):
-        return traffic.check_request(self, **applying.through_service(self.store, args))
+        return check_request(self, **applying.through_service(self.store, args))
 
     def _check_send(self, **args):
-        return traffic.check_send(self, **applying.through_service(self.store, args))
+        return check_send(self, **applying.through_service(self.store, args))
 
     def _check_select(self, **args):
-        return traffic.check_select(self, **applying.through_service(self.store, args))
+        return check_select(self, **applying.through_service(self.store, args))
 
     def _check_promote(self, **args):
         return self.rollouts.check_promote(**args)

@@ -55,7 +55,7 @@ class Command:
 #: ``send`` is not one of them: a batch draws per pod, so two batches are not one.
 COALESCING_VERBS = frozenset({"select", "request"})
 #: a coalesced entry's count stays within what the command accepts when it is replayed
-#: (``t32sim.engine.traffic.MAX_BATCH``)
+#: (``t32sim.engine.requests.MAX_BATCH``)
 MAX_COALESCED_COUNT = 10_000_000
 
 

@@ -5,14 +5,16 @@ reads and writes shared objects through ``store`` and tells what happened throug
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from t32sim.engine.events import EventLog, Reason
 from t32sim.engine.store import Store
+
+if TYPE_CHECKING:
+    from t32sim.rng import Random
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,7 @@ class Context:
     env: simpy.Environment
     store: Store
     log: EventLog
-    rng: random.Random
+    rng: "Random"
 
     @property
     def now(self) -> float:

@@ -273,7 +273,7 @@ class Kubelet:
         self._changed(pod)
 
     def _changed(self, pod: Pod) -> None:
-        self.ctx.store.changed(pod.service)
+        self.ctx.store.pod_changed(pod)
 
     def _emit(self, reason: Reason, pod: Pod, message: str, *, level: Level = Level.NORMAL, **facts):
         self.ctx.log.emit(self.env.now, reason, pod.service, message, pod=pod.name,

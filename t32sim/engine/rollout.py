@@ -23,9 +23,9 @@ from t32sim.engine.rolling import (is_scaling_event, plan_rolling_update,
                                    show_rounding, surge_and_unavailable)
 from t32sim.engine.status import Phase, RolloutInfo
 from t32sim.engine.store import Pod, ServiceState
+from t32sim.engine.store import Backend
 from t32sim.engine.strategy import (Measurement, Note, Observation, ReplicaSetView,
                                     RolloutMachine)
-from t32sim.engine.traffic import Backend
 from t32sim.spec import Analysis, Strategy
 
 
@@ -59,9 +59,9 @@ class RolloutController:
 
     # -- read by traffic, status and metrics ----------------------------------------------------
 
-    def backends(self, service: str) -> list[Backend]:
-        machine = self._machines.get(service)
-        return machine.backends() if machine is not None else [Backend("all", 100)]
+    def backends(self, service: str) -> tuple[Backend, ...]:
+        """Where the service's traffic goes (what ``plan`` last wrote into the store)."""
+        return self.ctx.store.backends_of(service)
 
     def canary_weight(self, service: str) -> int | None:
         """Percent of requests sent to the canary (None: not a canary service)."""
@@ -180,6 +180,7 @@ class RolloutController:
         pods = [p for p in self.ctx.store.pods_of(service) if not p.terminating]
         machine = self._machine(state)
         if machine is None:
+            self._publish(service, None)
             plan = self._plan_rolling(state, pods)
         else:
             obs = self._observe(state, pods)
@@ -193,6 +194,7 @@ class RolloutController:
                 return Measurement(requests, errors, unready, len(own))
 
             notes, wakes = machine.advance(obs, measure)
+            self._publish(service, machine)     # before the notes: an event sees its effect
             for note in notes:
                 self.ctx.log.emit(self.env.now, note.reason, service, note.message,
                                       level=Level(note.level), **note.facts)
@@ -203,6 +205,14 @@ class RolloutController:
                 self.ctx.store.changed(service)       # the traffic recomputes its rates
         self._wake_for_availability(state, pods)
         return plan
+
+    def _publish(self, service: str, machine: CanaryRollout | BlueGreenRollout | None) -> None:
+        """Write where the service's traffic goes into the store (the load balancer and the
+        load model read it there)."""
+        if machine is None:
+            self.ctx.store.backends.pop(service, None)
+        else:
+            self.ctx.store.backends[service] = tuple(machine.backends())
 
     def _machine(self, state: ServiceState) -> CanaryRollout | BlueGreenRollout | None:
         """The service's state machine, made (or remade) when its strategy calls for one."""

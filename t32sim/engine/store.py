@@ -1,7 +1,10 @@
 """The object store: desired objects (services, ReplicaSets) and observed ones (pods).
 
 It plays the Kubernetes API server: controllers read it, write to it, and are told
-through ``watch`` callbacks when a service's objects change.
+through ``watch`` callbacks when a service's objects change. Besides services and pods it
+holds what the controllers share: the routing backends the rollout logic writes, the chaos
+faults, the HPA status, and the endpoints (Ready, non-terminating pods) of each service,
+kept up to date pod by pod (``pod_changed``) so that reading them costs no walk over pods.
 """
 from __future__ import annotations
 
@@ -146,6 +149,32 @@ class ReplicaSet:
         return self.spec.version
 
 
+@dataclass(frozen=True)
+class Backend:
+    """A group of pods that receives ``weight`` parts of a service's traffic (what the
+    rollout logic tells the load balancer).
+
+    ``hashes`` are the template hashes (ReplicaSets) it selects; None selects every pod.
+    """
+    name: str
+    weight: int
+    hashes: frozenset[str] | None = None
+
+    def selects(self, pod: Pod) -> bool:
+        return self.hashes is None or pod.template_hash in self.hashes
+
+
+#: where a service's traffic goes while no rollout says otherwise: every pod
+ALL_PODS = (Backend("all", 100),)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Injected trouble for one service (or one version of it): extra errors and latency."""
+    error_rate: float = 0.0
+    latency: float = 0.0
+
+
 @dataclass
 class ServiceState:
     """A service's desired state plus the ReplicaSets that carry its revisions."""
@@ -183,6 +212,17 @@ class Store:
         self.autoscalers: dict[str, HorizontalPodAutoscaler] = {}
         #: the workloads each Kubernetes Service (by name) selects, kept by ``apply``
         self.selected: dict[str, tuple[str, ...]] = {}
+        #: where each service's traffic goes (written by the rollout controller)
+        self.backends: dict[str, tuple[Backend, ...]] = {}
+        #: chaos: (service, version or None) -> the Fault injected into it
+        self.faults: dict[tuple[str, str | None], Fault] = {}
+        #: the HPA's last view of each autoscaled service (written by the autoscaler)
+        self.hpa_status: dict[str, Any] = {}
+        #: endpoints: service -> Ready, non-terminating pods by name, and their count per
+        #: template hash; ``_sorted`` caches them in name order until the next change
+        self._endpoints: dict[str, dict[str, Pod]] = {}
+        self._endpoint_counts: dict[str, dict[str, int]] = {}
+        self._sorted: dict[str, list[Pod]] = {}
 
     def watch(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(service)`` whenever that service's objects change."""
@@ -200,14 +240,59 @@ class Store:
         self.pods[pod.name] = pod
         self._pods_by_service.setdefault(pod.service, {})[pod.name] = pod
         self.pod_archive[pod.name] = pod
-        self.changed(pod.service)
+        self.pod_changed(pod)
 
     def remove_pod(self, pod: Pod) -> None:
         del self.pods[pod.name]
         del self._pods_by_service[pod.service][pod.name]
         self.restarts_of_removed[pod.service] = (self.restarts_of_removed.get(pod.service, 0)
                                                  + pod.restarts)
+        self.pod_changed(pod)
+
+    def pod_changed(self, pod: Pod) -> None:
+        """A pod was added, removed or changed (by the kubelet): update the service's
+        endpoints for this one pod, then tell the watchers."""
+        self._index_endpoint(pod)
         self.changed(pod.service)
+
+    # -- endpoints and backends (what the load balancer reads) --------------------------
+
+    def endpoints_of(self, service: str) -> list[Pod]:
+        """The pods a Service sends traffic to: Ready and not terminating, in name order
+        (sorted once after each change, not at every read). Do not change the list."""
+        pods = self._sorted.get(service)
+        if pods is None:
+            found = self._endpoints.get(service, {})
+            pods = self._sorted[service] = [found[name] for name in sorted(found)]
+        return pods
+
+    def endpoint_counts(self, service: str) -> dict[str, int]:
+        """How many endpoints each template hash (ReplicaSet) has (do not change it)."""
+        return self._endpoint_counts.get(service, {})
+
+    def is_endpoint(self, pod: Pod) -> bool:
+        """Whether ``pod`` is one of its service's endpoints now."""
+        return pod.name in self._endpoints.get(pod.service, ())
+
+    def backends_of(self, service: str) -> tuple[Backend, ...]:
+        """Where the service's traffic goes: the rollout's backends, else every pod."""
+        return self.backends.get(service, ALL_PODS)
+
+    def _index_endpoint(self, pod: Pod) -> None:
+        found = self._endpoints.setdefault(pod.service, {})
+        serving = pod.ready and not pod.terminating and self.pods.get(pod.name) is pod
+        if serving == (pod.name in found):
+            return
+        counts = self._endpoint_counts.setdefault(pod.service, {})
+        if serving:
+            found[pod.name] = pod
+            counts[pod.template_hash] = counts.get(pod.template_hash, 0) + 1
+        else:
+            del found[pod.name]
+            counts[pod.template_hash] -= 1
+            if not counts[pod.template_hash]:
+                del counts[pod.template_hash]
+        self._sorted.pop(pod.service, None)
 
     def probe_broken(self, pod: Pod, kind: str) -> bool:
         """Whether chaos broke this pod's ``kind`` probe ("readiness" or "liveness")."""

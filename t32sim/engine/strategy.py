@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from t32sim.engine.events import Reason
-from t32sim.engine.traffic import Backend
+from t32sim.engine.store import Backend
 
 @dataclass(frozen=True)
 class ReplicaSetView:

@@ -15,7 +15,7 @@ import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from t32sim.engine.traffic import MAX_CPU_PERCENT
+from t32sim.engine.load import MAX_CPU_PERCENT
 from t32sim.server.bodies import parse_spec_body, read_body
 from t32sim.server.live import LiveCluster
 from t32sim.server.metrics import CONTENT_TYPE, metrics_text

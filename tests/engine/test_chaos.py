@@ -94,7 +94,7 @@ def test_injected_latency_adds_to_the_mean_response_time():
     answers = [c.request("api") for _ in range(200)]                # drawn around the mean
     assert sum(a.latency for a in answers) / 200 == pytest.approx(0.120, rel=0.1)
     c.inject("api", error_rate=0.25)                                # keeps the latency
-    assert c.traffic.faults[("api", None)] == t3.engine.traffic.Fault(0.25, 0.1)
+    assert c.store.faults[("api", None)] == t3.engine.store.Fault(0.25, 0.1)
 
 
 def test_heal_removes_only_what_it_is_asked_to():
@@ -107,9 +107,9 @@ def test_heal_removes_only_what_it_is_asked_to():
     c.inject("web", error_rate=0.5)
     assert c.heal("api") == 1
     assert c.store.broken_probes == {(web_pod, "readiness")}
-    assert c.heal(web_pod) == 1 and c.traffic.faults == {("web", None): t3.engine.traffic.Fault(
+    assert c.heal(web_pod) == 1 and c.store.faults == {("web", None): t3.engine.store.Fault(
         0.5, 0.0)}
-    assert c.heal() == 1 and c.traffic.faults == {} and c.store.broken_probes == set()
+    assert c.heal() == 1 and c.store.faults == {} and c.store.broken_probes == set()
 
 
 @pytest.mark.parametrize("call, field, text", [

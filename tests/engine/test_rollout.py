@@ -39,8 +39,8 @@ def watch_every_event(c: t3.Cluster, look):
 
 def serving(c: t3.Cluster, service="api"):
     """The Ready pods the load balancer may send requests to, as (name, version)."""
-    members = c.traffic.members(service, [b for b in c.rollouts.backends(service) if b.weight > 0])
-    return sorted((p.name, p.version) for group in members.values() for p in group)
+    serving = set(c.traffic.serving(service))
+    return sorted((p.name, p.version) for p in c.pods(service) if p.name in serving)
 
 
 def story(c: t3.Cluster, *reasons: t3.Reason):

@@ -7,12 +7,14 @@ import json
 import pytest
 
 import t32sim as t3
-from t32sim.engine.traffic import (Backend, Response, combined_error_rate, reduce_weights,
-                                   round_robin_counts, round_robin_next, rps_for_cpu,
-                                   smooth_weighted_pick, split_rate)
+from fractions import Fraction
+
+from t32sim.engine.load import combined_error_rate, rps_for_cpu, split_by_hash
+from t32sim.engine.requests import MAX_BATCH, Response, check_request, check_select
+from t32sim.engine.routing import (Backend, reduce_weights, round_robin_counts, round_robin_next,
+                                   smooth_weighted_pick)
 from t32sim.engine.commands import MAX_COALESCED_COUNT, Command, coalesce
 from t32sim.engine.store import Pod
-from t32sim.engine.traffic import MAX_BATCH, check_request, check_select
 from t32sim.spec import CanaryStep, Probe, Rollout, Strategy
 
 PROBE = Probe(path="/healthz", initial_delay_seconds=1, period_seconds=2)
@@ -76,28 +78,29 @@ def test_round_robin_counts(last, count, expected, new_last):
     assert round_robin_counts(["a", "b", "c", "d"], last, count) == (expected, new_last)
 
 
-def _pod(name, template_hash="h1"):
-    return Pod(name, "api", 1, "v1", template_hash, 0.0, ready=True)
 
-
-def test_split_rate_shares_by_weight_then_equally_and_counts_empty_backends_as_503():
-    members = {"stable": [_pod("s1"), _pod("s2"), _pod("s3")], "canary": [_pod("c1", "h2")]}
+def test_split_by_hash_shares_by_weight_then_equally_and_counts_empty_backends_as_503():
     backends = [Backend("stable", 75, frozenset({"h1"})), Backend("canary", 25, frozenset({"h2"}))]
-    assert split_rate(120.0, backends, members) == ({"s1": 30.0, "s2": 30.0, "s3": 30.0,
-                                                     "c1": 30.0}, 0.0)
-    assert split_rate(120.0, backends, {"stable": members["stable"], "canary": []}) == (
-        {"s1": 30.0, "s2": 30.0, "s3": 30.0}, 30.0)
-    assert split_rate(50.0, [], {}) == ({}, 50.0)
+    # 3 stable endpoints share 90 rps, the one canary endpoint gets 30
+    assert split_by_hash(120.0, backends, {"h1": 3, "h2": 1}) == ({"h1": 30.0, "h2": 30.0}, 0.0)
+    assert split_by_hash(120.0, backends, {"h1": 3}) == ({"h1": 30.0}, 30.0)   # canary: 503s
+    assert split_by_hash(50.0, [], {}) == ({}, 50.0)
+    # one backend over every pod: two ReplicaSets share it pod by pod
+    assert split_by_hash(60.0, [Backend("all", 100)], {"h1": 1, "h2": 2}) == (
+        {"h1": 20.0, "h2": 20.0}, 0.0)
+    # a weight of 0 gets nothing, and its share is not a 503
+    assert split_by_hash(40.0, [Backend("active", 100, frozenset({"h1"})),
+                                Backend("preview", 0, frozenset({"h2"}))], {"h1": 2, "h2": 2}) == (
+        {"h1": 20.0}, 0.0)
 
 
 def test_rps_for_cpu_inverts_the_cpu_model():
-    # 3 pods of 100 rps capacity, equal shares: 80 % average = 240 rps
-    shares = {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}
-    assert rps_for_cpu(80, {"a": 100, "b": 100, "c": 100}, shares) == pytest.approx(240)
+    # 3 pods of 100 rps capacity, a third of the traffic each: 80 % average = 240 rps
+    assert rps_for_cpu(80, [(3, Fraction(1, 3), 100)]) == 240
     # a canary pod of capacity 120 taking 25 %: average CPU is linear in rps
-    shares = {"s": 0.75, "c": 0.25}
-    rps = rps_for_cpu(50, {"s": 100, "c": 120}, shares)
+    rps = rps_for_cpu(50, [(1, Fraction(3, 4), 100), (1, Fraction(1, 4), 120)])
     assert (rps * 0.75 / 100 + rps * 0.25 / 120) / 2 * 100 == pytest.approx(50)
+    assert rps_for_cpu(50, []) == 0.0
 
 
 @pytest.mark.parametrize("rates, expected", [((0.0,), 0.0), ((0.3,), 0.3), ((0.3, 0.5), 0.65),
@@ -402,7 +405,7 @@ class ScriptedRng:
 ])
 def test_random_pick_is_a_weighted_backend_then_a_uniform_pod(weights, sizes, draws, expected,
                                                               ranges):
-    from t32sim.engine.traffic import random_pick
+    from t32sim.engine.routing import random_pick
     rng = ScriptedRng(*draws)
     assert random_pick(weights, sizes, rng) == expected
     assert (rng.ranges, rng.values) == (ranges, [])

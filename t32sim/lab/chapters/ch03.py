@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import t32sim as t3
-from t32sim.engine.traffic import smooth_weighted_pick
+from t32sim.engine.routing import smooth_weighted_pick
 from t32sim.lab.exercise import choice, exercise, right, wrong
 from t32sim.spec import SpecError, load_spec
 
