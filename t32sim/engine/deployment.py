@@ -104,6 +104,8 @@ def reconcile_pods(replicas: int, pods: list[Pod], ranking: Ranking | None = Non
     live = [p for p in pods if not p.terminating]
     if len(live) < replicas:
         return [CreatePods(replicas - len(live))]
+    if len(live) == replicas:
+        return []                       # nothing to delete: no ranking to work out
     ranked = deletion_order(live, ranking, now)
     surplus = ranked[:len(live) - replicas]
     if ranking is not None:
