@@ -26,10 +26,9 @@ from t32sim.engine.routing import ROUND_ROBIN, Router
 from t32sim.engine.store import Pod
 
 if TYPE_CHECKING:
-    from random import Random
-
     from t32sim.engine.cluster import Cluster
     from t32sim.engine.store import Store
+    from t32sim.rng import Random
 
 #: a request that reaches no pod is answered by the load balancer itself
 NO_ENDPOINT_STATUS = 503

@@ -19,11 +19,13 @@ values of the weighted round robin, the last pod of each backend) and reads the 
 from __future__ import annotations
 
 import math
-from random import Random
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from t32sim.engine.commands import CommandError
 from t32sim.engine.store import ALL_PODS, Backend, Pod, Store
+
+if TYPE_CHECKING:
+    from t32sim.rng import Random
 
 #: the load balancer's ways of choosing a pod (``Cluster(balancer=...)``)
 ROUND_ROBIN, RANDOM = "round-robin", "random"
@@ -63,7 +65,7 @@ def reduce_weights(weights: Sequence[int]) -> list[int]:
     return [w // divisor for w in weights] if divisor > 1 else list(weights)
 
 
-def random_pick(weights: Sequence[int], sizes: Sequence[int], rng: Random
+def random_pick(weights: Sequence[int], sizes: Sequence[int], rng: "Random"
                 ) -> tuple[int, int | None]:
     """A random backend (probability ``weight / sum(weights)``) and a uniformly random pod
     index inside it (None when it has no pod): one ``rng.random()`` for the backend when
@@ -111,7 +113,7 @@ class Router:
     inside one (``balancer="round-robin"``), or a weighted random backend and a random pod
     in it (``balancer="random"``), over the endpoints and backends in the store."""
 
-    def __init__(self, store: Store, rng: Random, balancer: str = ROUND_ROBIN):
+    def __init__(self, store: Store, rng: "Random", balancer: str = ROUND_ROBIN):
         if balancer not in BALANCERS:
             raise CommandError(f"balancer: expected one of {', '.join(map(repr, BALANCERS))}, "
                                f"got {balancer!r}", field="balancer")
