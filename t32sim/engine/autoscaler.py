@@ -61,7 +61,8 @@ class Autoscaler:
         self.env = ctx.env
         self.period = period
         self._states: dict[str, HPAState] = {}
-        self._status: dict[str, HPAStatus] = {}
+        #: each autoscaled service's last HPAStatus lives in the store, where others read it
+        self._status: dict[str, HPAStatus] = ctx.store.hpa_status
         #: the last reading per service, reused while nothing it depends on has changed
         self._readings: dict[str, tuple[tuple, float, CpuReading]] = {}
         self._changed: set[str] = set()

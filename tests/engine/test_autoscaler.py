@@ -233,6 +233,17 @@ def test_load_30_then_90_then_20_percent_on_3_replicas_with_target_60():
     assert (status.current_replicas, status.desired_replicas, status.current_cpu) == (2, 2, 50)
 
 
+def test_the_hpa_status_is_written_into_the_store():
+    c = t3.Cluster(seed=2)
+    c.apply(autoscaled())
+    c.run(until=10)
+    c.set_load("api", cpu=90)
+    c.run(until=31)
+    stored = c.store.hpa_status["api"]
+    assert stored is c.autoscaler.status("api")
+    assert (stored.current_replicas, stored.desired_replicas, stored.current_cpu) == (3, 5, 90)
+
+
 def test_a_scale_up_policy_of_one_pod_per_minute():
     up = rules("Max", ("Pods", 1, 60))
     c = t3.Cluster(seed=2)
