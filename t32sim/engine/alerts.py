@@ -31,7 +31,9 @@ from t32sim.engine.events import Level, Reason
 from t32sim.engine.health import BAD, BUDGET, Health, health_of, min_available
 
 if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
+    from t32sim.engine.context import Context
+    from t32sim.engine.load import Traffic
+    from t32sim.engine.requests import LoadBalancer
 
 __all__ = ["Health", "health_of", "AlertConfig", "Alert", "Outcome", "Transition",
            "AlertTracker", "AlertManager", "Notifier", "AlertRule", "Observation",
@@ -54,10 +56,13 @@ _WHY = {(BUDGET, Health.DOWN): "No Ready pod serves the service (every request g
 class AlertManager:
     """Watches every service's health and rules and raises alerts as events and calls."""
 
-    def __init__(self, cluster: "Cluster", config: AlertConfig | None = None,
+    def __init__(self, ctx: "Context", traffic: "Traffic", lb: "LoadBalancer",
+                 command: Callable[..., Any], config: AlertConfig | None = None,
                  notifier: Notifier | None = None):
-        self.cluster = cluster
-        self.env = cluster.env
+        """``command(actor, verb, **args)``: the Cluster's way to check, journal and apply
+        a command (``configure`` and ``add_rule`` are journaled commands)."""
+        self.ctx, self.traffic, self.lb, self._command = ctx, traffic, lb, command
+        self.env = ctx.env
         self.config = config or AlertConfig()
         self.trackers: dict[str, AlertTracker] = {}
         #: every alert sent: health alerts (``Alert``) and rule alerts (``RuleAlert``)
@@ -74,7 +79,7 @@ class AlertManager:
         self._timers: set[float] = set()
         self._failures: queue.SimpleQueue = queue.SimpleQueue()
         self._wakeup = self.env.event()
-        cluster.store.watch(self._changed)
+        ctx.store.watch(self._changed)
         self.env.process(self._watcher())
 
     # -- public ------------------------------------------------------------------------
@@ -93,7 +98,7 @@ class AlertManager:
         A journaled command (``configure_alerts``): the settings shape the event log, so a
         replay must set them at the same moment.
         """
-        return self.cluster._command(actor, "configure_alerts", **settings)
+        return self._command(actor, "configure_alerts", **settings)
 
     def check_configure(self, **settings: Any) -> tuple[dict[str, Any], Callable[[], AlertConfig]]:
         """Check new settings; return their journal form and the action that sets them."""
@@ -113,7 +118,7 @@ class AlertManager:
                 tracker.config = config
             for window in self._windows.values():
                 window.seconds = config.window_seconds
-            self._dirty.update(dict.fromkeys(self.cluster.store.services))
+            self._dirty.update(dict.fromkeys(self.ctx.store.services))
             self._wake()
             return config
 
@@ -129,9 +134,8 @@ class AlertManager:
         ``severity`` is "critical", "warning" or "info"; ``service`` limits the rule to
         one service. A journaled command (``add_alert_rule``, with the function's name).
         """
-        return self.cluster._command(actor, "add_alert_rule", name=name, condition=condition,
-                                     for_seconds=for_seconds, severity=severity,
-                                     service=service)
+        return self._command(actor, "add_alert_rule", name=name, condition=condition,
+                             for_seconds=for_seconds, severity=severity, service=service)
 
     def check_add_rule(self, name, condition, for_seconds=0.0, severity="warning",
                        service=None) -> tuple[dict[str, Any], Callable[[], AlertRule]]:
@@ -154,7 +158,7 @@ class AlertManager:
         if severity not in SEVERITIES:
             raise CommandError(f"severity: expected one of {', '.join(SEVERITIES)}, got "
                                f"{severity!r}", field="severity")
-        if service is not None and service not in self.cluster.store.services:
+        if service is not None and service not in self.ctx.store.services:
             raise CommandError(f"service: no service named {service!r}", field="service")
         rule = AlertRule(name, condition, float(for_seconds), severity, service)
         label = getattr(condition, "__qualname__", type(condition).__name__)
@@ -209,10 +213,10 @@ class AlertManager:
     def observe(self, service: str) -> dict[str, Any]:
         """The health inputs of ``service`` now: ready, serving, desired, min_available and
         the health they give under the current rule (not yet confirmed)."""
-        store = self.cluster.store
+        store = self.ctx.store
         spec = store.services[service].spec
         ready = sum(p.ready and not p.terminating for p in store.pods_of(service))
-        serving = self.cluster.traffic.serving_count(service) if ready else 0
+        serving = self.traffic.serving_count(service) if ready else 0
         floor = min_available(spec.replicas, spec.rollout)
         return {"ready": ready, "serving": serving, "desired": spec.replicas,
                 "min_available": floor,
@@ -238,7 +242,7 @@ class AlertManager:
         """Feed every service that changed or has a deadline due; act on the results."""
         now = self.env.now
         self.report_failures()
-        for name in self.cluster.store.services:
+        for name in self.ctx.store.services:
             tracker = self.trackers.get(name)
             if tracker is None:
                 tracker = self.trackers[name] = AlertTracker(name, now, self.config)
@@ -265,7 +269,7 @@ class AlertManager:
 
     def _act(self, transition: Transition) -> None:
         alert = transition.alert
-        log, now = self.cluster.log, self.env.now
+        log, now = self.ctx.log, self.env.now
         if transition.outcome is Outcome.BASELINE:
             return
         if transition.outcome is Outcome.HELD:
@@ -282,7 +286,7 @@ class AlertManager:
 
     def _send(self, alert: Any, reason: Reason, level: Level, **facts: Any) -> None:
         self.alerts.append(alert)
-        self.cluster.log.emit(self.env.now, reason, alert.service, alert.message, level=level,
+        self.ctx.log.emit(self.env.now, reason, alert.service, alert.message, level=level,
                               **facts)
         for notifier in list(self._subscribers):
             try:
@@ -303,7 +307,7 @@ class AlertManager:
     def evaluate(self) -> None:
         """Build one observation per service and feed it to every rule that applies."""
         now = self.env.now
-        for name in self.cluster.store.services:
+        for name in self.ctx.store.services:
             rules = [r for r in self.rules.values() if r.applies_to(name)]
             if not rules:
                 continue
@@ -315,7 +319,7 @@ class AlertManager:
                 try:
                     holds = bool(rule.condition(observation))
                 except Exception as error:          # a student's bug is an event, not a crash
-                    self.cluster.log.emit(
+                    self.ctx.log.emit(
                         now, Reason.ALERT_RULE_FAILED, name,
                         f"Rule {rule.name} raised {type(error).__name__}: {error}",
                         level=Level.WARNING)
@@ -330,15 +334,15 @@ class AlertManager:
                     self._send(alert, Reason.ALERT_RESOLVED, Level.NORMAL)
 
     def _observation(self, service: str) -> Observation:
-        now, traffic = self.env.now, self.cluster.traffic
+        now, traffic = self.env.now, self.traffic
         offered, failed = traffic.offered_totals(service)
-        routed, routed_failed = self.cluster.lb.requests_total(service)
+        routed, routed_failed = self.lb.requests_total(service)
         requests, errors = offered + routed, failed + routed_failed
         window = self._windows.get(service)
         if window is None:
             window = self._windows[service] = Window(self.config.window_seconds)
         covered, requests, errors, latency = window.add(
-            Counters(now, requests, errors, self.cluster.lb.latency_counts(service)))
+            Counters(now, requests, errors, self.lb.latency_counts(service)))
         seen = self.observe(service)
         return Observation(now, service, seen["desired"], seen["ready"], seen["serving"],
                            seen["min_available"], seen["health"],
@@ -361,6 +365,6 @@ class AlertManager:
     def _not_sent(self, alert: Any, error: BaseException) -> None:
         service = getattr(alert, "service", "") or ""
         subject = getattr(alert, "subject", str(alert))
-        self.cluster.log.emit(self.env.now, Reason.ALERT_NOT_SENT, service,
+        self.ctx.log.emit(self.env.now, Reason.ALERT_NOT_SENT, service,
                               f"Could not send {subject!r}: {type(error).__name__}: {error}",
                               level=Level.WARNING)

@@ -1,4 +1,6 @@
-"""``apply``: storing the objects of an applied source (workloads, HPA objects, Services).
+"""``apply`` and ``scale``: the commands that write desired state into the store.
+
+``apply`` stores the objects of an applied source (workloads, HPA objects, Services).
 
 A workload becomes a ServiceState in the store (scaled by the HPA object that targets it);
 an HPA object scales its target now, or as soon as the target exists; a Kubernetes Service
@@ -8,14 +10,61 @@ selects workloads by their labels, and which ones it selects lives in the store
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from t32sim.engine.commands import CommandError
+from t32sim.engine.commands import CommandError, int_arg, service_state
 from t32sim.engine.context import Context
 from t32sim.engine.events import Level, Reason
 from t32sim.engine.store import ServiceState, Store
-from t32sim.spec import Entry, HorizontalPodAutoscaler, ServiceSelector, ServiceSpec
+from t32sim.spec import (MAX_REPLICAS, Entry, HorizontalPodAutoscaler, ServiceSelector,
+                         ServiceSpec, load_manifests)
 from t32sim.spec.objects import with_autoscale
+
+if TYPE_CHECKING:
+    from t32sim.engine.controllers import Controllers
+
+
+def check_apply(controllers: "Controllers", spec: Any):
+    """``apply``: read the source now (a SpecError changes nothing); journal its documents."""
+    ctx = controllers.ctx
+    manifests = load_manifests(spec)
+
+    def apply() -> ServiceSpec | tuple:
+        applied = [apply_object(ctx, entry) for entry in manifests.entries]
+        reselect(ctx)
+        workloads = [obj for obj in applied if isinstance(obj, ServiceSpec)]
+        return workloads[0] if len(workloads) == 1 else tuple(applied)
+
+    return {"spec": manifests.journal_document()}, apply
+
+
+def check_scale(controllers: "Controllers", service, replicas=None, delta=None):
+    """``scale``: exactly one of ``replicas`` (absolute) or ``delta``, within 0..MAX_REPLICAS."""
+    ctx = controllers.ctx
+    state = service_state(ctx.store, service)
+    if (replicas is None) == (delta is None):
+        raise CommandError("scale: give exactly one of replicas or delta", field="replicas")
+    if replicas is not None:
+        target = int_arg("replicas", replicas, 0, MAX_REPLICAS)
+    else:
+        step = int_arg("delta", delta, -MAX_REPLICAS, MAX_REPLICAS)
+        target = state.spec.replicas + step
+        if not 0 <= target <= MAX_REPLICAS:
+            raise CommandError(f"delta: {service} has {state.spec.replicas} replicas; "
+                               f"{step:+d} would make {target}, expected 0..{MAX_REPLICAS}",
+                               field="delta")
+    args = {"service": service, **({"replicas": target} if replicas is not None
+                                   else {"delta": step})}
+
+    def scale() -> int:
+        before = state.spec.replicas
+        state.spec = dataclasses.replace(state.spec, replicas=target)
+        state.progress_since = ctx.now
+        ctx.emit(Reason.SCALED, service, f"Scaled {service} from {before} to {target} replicas")
+        ctx.store.changed(service)
+        return target
+
+    return args, scale
 
 
 def apply_object(ctx: Context, entry: Entry) -> Any:

@@ -1,5 +1,7 @@
-"""Chaos: break probes, make a version answer badly, and heal. (``kill`` lives in the Cluster.)
+"""Chaos: kill pods, break probes, make a version answer badly, and heal.
 
+* ``kill(service, count)``: delete ``count`` random live pods (drawn from the cluster's rng);
+  the ReplicaSet creates new ones.
 * ``break_probe(target, kind)``: the readiness or liveness probe of a service's pods (or of
   one pod) fails from now on. Readiness failures take pods out of the load balancer after
   ``failureThreshold`` probes; liveness failures get their containers restarted.
@@ -16,21 +18,41 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from t32sim.engine.commands import CommandError
+from t32sim.engine.commands import CommandError, int_arg, service_state
 from t32sim.engine.events import Level, Reason
 from t32sim.engine.requests import check_number
 from t32sim.engine.store import Fault, Pod
+from t32sim.spec import MAX_REPLICAS
 
 if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
+    from t32sim.engine.controllers import Controllers
 
 PROBE_KINDS = ("readiness", "liveness")
 MAX_INJECTED_LATENCY = 60.0
 
 
-def _target(cluster: "Cluster", target: Any) -> tuple[str, Pod | None]:
+def check_kill(parts: "Controllers", service, count=1):
+    service_state(parts.ctx.store, service)
+    count = int_arg("count", count, 1, MAX_REPLICAS)
+
+    def kill() -> list[str]:
+        ctx = parts.ctx
+        live = sorted((p for p in ctx.store.pods_of(service) if not p.terminating),
+                      key=lambda p: p.name)
+        victims = ctx.rng.sample(live, min(count, len(live)))
+        for pod in victims:
+            ctx.emit(Reason.CHAOS_KILL, service, f"Chaos killed pod {pod.name}",
+                     pod=pod.name, level=Level.WARNING)
+            grace = ctx.store.services[service].spec.termination_grace_period_seconds
+            parts.kubelet.delete(pod, grace)
+        return [p.name for p in victims]
+
+    return {"service": service, "count": count}, kill
+
+
+def _target(parts: "Controllers", target: Any) -> tuple[str, Pod | None]:
     """``(service, pod)`` for a service name or a live pod name."""
-    store = cluster.store
+    store = parts.ctx.store
     if isinstance(target, str) and target in store.services:
         return target, None
     if isinstance(target, str) and target in store.pods:
@@ -41,32 +63,31 @@ def _target(cluster: "Cluster", target: Any) -> tuple[str, Pod | None]:
                        field="target", not_found=True)
 
 
-def _wake(cluster: "Cluster", service: str, pod: Pod | None) -> None:
-    for p in ([pod] if pod is not None else cluster.store.pods_of(service)):
-        cluster.kubelet.wake(p)
+def _wake(parts: "Controllers", service: str, pod: Pod | None) -> None:
+    for p in ([pod] if pod is not None else parts.ctx.store.pods_of(service)):
+        parts.kubelet.wake(p)
 
 
-def check_break_probe(cluster: "Cluster", target, kind="readiness"):
-    service, pod = _target(cluster, target)
+def check_break_probe(parts: "Controllers", target, kind="readiness"):
+    service, pod = _target(parts, target)
     if kind not in PROBE_KINDS:
         raise CommandError(f"kind: expected one of {', '.join(map(repr, PROBE_KINDS))}, got "
                            f"{kind!r}", field="kind")
 
     def break_probe() -> str:
-        cluster.store.broken_probes.add((target, kind))
+        parts.ctx.store.broken_probes.add((target, kind))
         what = f"pod {target}" if pod is not None else f"every pod of {service}"
-        cluster.log.emit(cluster.now, Reason.PROBE_BROKEN, service,
-                         f"Chaos broke the {kind} probe of {what}", pod=pod.name if pod else "",
-                         level=Level.WARNING, kind=kind)
-        _wake(cluster, service, pod)
-        cluster.store.changed(service)
+        parts.ctx.emit(Reason.PROBE_BROKEN, service, f"Chaos broke the {kind} probe of {what}",
+                       pod=pod.name if pod else "", level=Level.WARNING, kind=kind)
+        _wake(parts, service, pod)
+        parts.ctx.store.changed(service)
         return target
 
     return {"target": target, "kind": kind}, break_probe
 
 
-def check_inject(cluster: "Cluster", service, version=None, error_rate=None, latency=None):
-    cluster._state(service)
+def check_inject(parts: "Controllers", service, version=None, error_rate=None, latency=None):
+    state = service_state(parts.ctx.store, service)
     if error_rate is None and latency is None:
         raise CommandError("inject: give error_rate and/or latency", field="error_rate")
     if error_rate is not None:
@@ -74,8 +95,8 @@ def check_inject(cluster: "Cluster", service, version=None, error_rate=None, lat
     if latency is not None:
         latency = check_number("latency", latency, 0, MAX_INJECTED_LATENCY)
     if version is not None:
-        versions = sorted({rs.version for rs in cluster.store.services[service].replicasets.values()}
-                          | {cluster.store.services[service].spec.version})
+        versions = sorted({rs.version for rs in state.replicasets.values()}
+                          | {state.spec.version})
         if version not in versions:
             raise CommandError(f"version: {service} has no version {version!r} (known: "
                                f"{', '.join(versions)})", field="version")
@@ -84,28 +105,28 @@ def check_inject(cluster: "Cluster", service, version=None, error_rate=None, lat
             **({"latency": latency} if latency is not None else {})}
 
     def inject() -> Fault:
-        traffic = cluster.traffic
+        traffic = parts.traffic
         traffic.flush(service)
         key = (service, version)
-        old = cluster.store.faults.get(key, Fault())
+        old = parts.ctx.store.faults.get(key, Fault())
         fault = Fault(old.error_rate if error_rate is None else float(error_rate),
                       old.latency if latency is None else float(latency))
-        cluster.store.faults[key] = fault
+        parts.ctx.store.faults[key] = fault
         traffic.changed(service)
         who = f"{service} {version}" if version else service
-        cluster.log.emit(cluster.now, Reason.FAULT_INJECTED, service,
-                         f"Chaos injected faults into {who}: {fault.error_rate:.0%} extra errors, "
-                         f"+{fault.latency * 1000:g} ms latency", level=Level.WARNING)
+        parts.ctx.emit(Reason.FAULT_INJECTED, service,
+                       f"Chaos injected faults into {who}: {fault.error_rate:.0%} extra errors, "
+                       f"+{fault.latency * 1000:g} ms latency", level=Level.WARNING)
         return fault
 
     return args, inject
 
 
-def check_heal(cluster: "Cluster", target=None):
-    service, pod = _target(cluster, target) if target is not None else (None, None)
+def check_heal(parts: "Controllers", target=None):
+    service, pod = _target(parts, target) if target is not None else (None, None)
 
     def heal() -> int:
-        store, traffic = cluster.store, cluster.traffic
+        store, traffic = parts.ctx.store, parts.traffic
         if service is None:
             probes = set(store.broken_probes)
             faults = set(store.faults)
@@ -126,14 +147,13 @@ def check_heal(cluster: "Cluster", target=None):
             del store.faults[key]
         for name in services:
             traffic.changed(name)
-            _wake(cluster, name, pod if pod is not None and pod.service == name else None)
+            _wake(parts, name, pod if pod is not None and pod.service == name else None)
             store.changed(name)
         removed = len(probes) + len(faults)
         what = (f"pod {pod.name}" if pod is not None else service) if target is not None \
             else "the whole cluster"
-        cluster.log.emit(cluster.now, Reason.HEALED, service or "",
-                         f"Healed {what}: {removed} fault(s) removed",
-                         pod=pod.name if pod is not None else "")
+        parts.ctx.emit(Reason.HEALED, service or "", f"Healed {what}: {removed} fault(s) removed",
+                       pod=pod.name if pod is not None else "")
         return removed
 
     return {**({"target": target} if target is not None else {})}, heal

@@ -1,42 +1,41 @@
 """The Cluster: one simulated Kubernetes-like cluster and its public API.
 
-Every command goes the same way: it is checked (nothing changes if it is wrong),
-journaled with its simulated time and actor, then applied to the store, whose
-watchers (the controllers) take it from there. ``replay(journal, seed)`` runs the
+Every command goes the same way: it is checked by its verb in ``verbs.VERBS`` (nothing
+changes if it is wrong), journaled with its simulated time and actor, then applied to the
+store, whose watchers (the controllers) take it from there. ``check`` and ``commit`` are
+the two halves, for a caller (the live server) that writes the entry ahead first. ``replay(journal, seed)`` runs the
 same commands at the same times and rebuilds a byte-identical cluster.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
-import numbers
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import simpy
 
-from t32sim.engine import applying, chaos
+from t32sim.engine import applying, verbs
 from t32sim.engine.alerts import AlertManager, Notifier
 from t32sim.engine.autoscaler import Autoscaler
-from t32sim.engine.commands import Command, CommandError, coalesce, service_state
+from t32sim.engine.commands import Checked, Command, CommandError, coalesce, service_state, time_arg
 from t32sim.engine.context import Context
-from t32sim.engine.deployment import DeploymentController, plan_replicas
-from t32sim.engine.events import EventLog, Level, Reason
+from t32sim.engine.controllers import Controllers
+from t32sim.engine.deployment import DeploymentController
+from t32sim.engine.events import EventLog
 from t32sim.engine.history import History
 from t32sim.engine.kubelet import Kubelet
-from t32sim.engine.metrics import cluster_registry, exposition
-from t32sim.engine.status import Phase, ServiceStatus, service_status
+from t32sim.engine.metrics import cluster_registry
+from t32sim.engine.exposition import exposition
 from t32sim.engine.rollout import RolloutController
+from t32sim.engine.status import ServiceStatus
+from t32sim.engine.statuses import Statuses
 from t32sim.engine.store import Pod, ServiceState, Store
-from t32sim.engine.load import Traffic, check_set_load
-from t32sim.engine.requests import (LoadBalancer, Response, check_request, check_select,
-                                    check_send)
+from t32sim.engine.load import Traffic
+from t32sim.engine.requests import LoadBalancer, Response
 from t32sim.rng import seeded
-from t32sim.spec import ServiceSpec, load_manifests
+from t32sim.spec import ServiceSpec
 
-MAX_REPLICAS = 1000
 DEFAULT_SEED = 0          # the seed of a Cluster, `t32sim run` and `t32sim serve` by default
-Action = Callable[[], Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +73,8 @@ class Cluster:
         self.sample_interval = sample_interval
         self._journal: list[Command] = []
         self.kubelet = Kubelet(self.context)
-        self.deployments = DeploymentController(self.context, self.kubelet, self.plan_replicas,
+        self.deployments = DeploymentController(self.context, self.kubelet,
+                                                lambda state: self.rollouts.plan(state),
                                                 lambda: self.deletion_ranking)
         #: offered load, CPU per pod, requests per revision; and the load balancer
         self.traffic = Traffic(self.context, seed)
@@ -84,15 +84,20 @@ class Cluster:
             "user", "select", service=service, count=1), balancer)
         #: the HorizontalPodAutoscaler (syncs every 15 s)
         self.autoscaler = Autoscaler(self.context, self.traffic)
-        self._healthy_status: dict[str, ServiceStatus] = {}
-        self.store.watch(lambda service: self._healthy_status.pop(service, None))
+        #: each service's status (kept while Healthy and unchanged)
+        self.statuses = Statuses(self.context, self.rollouts.info)
         #: each service's status sampled every ``sample_interval`` s (``history`` is its frame)
         self.sampler = History(self.env, lambda: self.store.services, self._sample,
                                self.sample_interval)
         #: UP/DOWN alerts as events, and to ``notifier`` / ``alerts.subscribe(fn)``
-        self.alerts = AlertManager(self, notifier=notifier)
+        self.alerts = AlertManager(self.context, self.traffic, self.lb, self._command,
+                                   notifier=notifier)
+        #: what a command's check and the metrics get: the controllers, not the Cluster
+        self.controllers = Controllers(self.context, self.kubelet, self.deployments,
+                                       self.traffic, self.rollouts, self.lb, self.statuses,
+                                       self.alerts)
         #: this cluster's own Prometheus registry (see ``metrics_text``)
-        self.registry = cluster_registry(self)
+        self.registry = cluster_registry(self.controllers)
 
     # -- time ----------------------------------------------------------------------------
 
@@ -106,7 +111,7 @@ class Cluster:
 
         ``progress=True`` shows a tqdm bar in simulated seconds (same result, in slices).
         """
-        until = _time_arg("until", until)
+        until = time_arg("until", until)
         if until < self.now:
             raise CommandError(f"until: cannot go back in time from {self.now:g} s to {until:g} s",
                                field="until")
@@ -125,7 +130,7 @@ class Cluster:
 
     def run_for(self, seconds: float, *, actor: str = "user", progress: bool = False) -> None:
         """Advance simulated time by ``seconds``."""
-        seconds = _time_arg("seconds", seconds)
+        seconds = time_arg("seconds", seconds)
         if seconds < 0:
             raise CommandError(f"seconds: expected a number >= 0, got {seconds!r}", field="seconds")
         self.run(self.now + seconds, actor=actor, progress=progress)
@@ -231,82 +236,38 @@ class Cluster:
             return self.run(command.args["until"], actor=actor or command.actor)
         return self._command(actor or command.actor, command.verb, **command.args)
 
-    def _command(self, actor: str, verb: str, **args: Any) -> Any:
-        """Check a command, journal it, then apply it. A failed check changes nothing."""
-        check = getattr(self, f"_check_{verb}", None)
-        if check is None:
-            raise CommandError(f"verb: unknown command {verb!r}", field="verb")
-        try:
-            journal_args, action = check(**args)
-        except TypeError as error:
-            raise CommandError(f"{verb}: {error}", field="args") from None
+    def check(self, verb: str, args: Mapping[str, Any] | None = None, *,
+              actor: str = "user") -> Checked:
+        """Check ``verb(**args)`` without changing anything: the journal entry it becomes
+        (the last entry with the counts added, when it coalesces) and where. A wrong
+        command raises CommandError naming the field. ``commit`` carries it out."""
+        journal_args, action = verbs.check(self.controllers, verb, args or {})
         command = Command(self.now, actor, verb, journal_args)
         merged = coalesce(self._journal[-1], command) if self._journal else None
-        if merged is not None:
-            self._journal[-1] = merged        # identical traffic commands: one entry, a count
+        if merged is not None:       # identical traffic commands: one entry, a count
+            return Checked(merged, len(self._journal) - 1, True, action)
+        return Checked(command, len(self._journal), False, action)
+
+    def commit(self, checked: Checked) -> Any:
+        """Journal a checked command, then carry it out; returns what the verb returns.
+        Nothing may happen between ``check`` and ``commit`` (no command, no ``run``)."""
+        expected = len(self._journal) - (1 if checked.replaces else 0)
+        if checked.position != expected or checked.entry.time != self.now:
+            raise CommandError(f"{checked.entry.verb}: the cluster moved on since this command "
+                               "was checked; check it again", field="command")
+        if checked.replaces:
+            self._journal[-1] = checked.entry
         else:
-            self._journal.append(command)
-        return action()
+            self._journal.append(checked.entry)
+        return checked.action()
 
-    def _check_apply(self, spec) -> tuple[dict, Action]:
-        manifests = load_manifests(spec)
-
-        def apply():
-            applied: list[Any] = []
-            for entry in manifests.entries:
-                applied.append(applying.apply_object(self.context, entry))
-            applying.reselect(self.context)
-            workloads = [obj for obj in applied if isinstance(obj, ServiceSpec)]
-            return workloads[0] if len(workloads) == 1 else tuple(applied)
-
-        return {"spec": manifests.journal_document()}, apply
+    def _command(self, actor: str, verb: str, **args: Any) -> Any:
+        """Check a command, journal it, then apply it. A failed check changes nothing."""
+        return self.commit(self.check(verb, args, actor=actor))
 
     def selected(self, service: str) -> tuple[str, ...]:
         """The workloads whose pods a Kubernetes Service (by name) sends requests to."""
         return self.store.selected.get(service, ())
-
-    def _check_scale(self, service, replicas=None, delta=None) -> tuple[dict, Action]:
-        state = self._state(service)
-        if (replicas is None) == (delta is None):
-            raise CommandError("scale: give exactly one of replicas or delta", field="replicas")
-        if replicas is not None:
-            target = _int_arg("replicas", replicas, 0, MAX_REPLICAS)
-        else:
-            step = _int_arg("delta", delta, -MAX_REPLICAS, MAX_REPLICAS)
-            target = state.spec.replicas + step
-            if not 0 <= target <= MAX_REPLICAS:
-                raise CommandError(f"delta: {service} has {state.spec.replicas} replicas; "
-                                   f"{step:+d} would make {target}, expected 0..{MAX_REPLICAS}",
-                                   field="delta")
-        args = {"service": service, **({"replicas": target} if replicas is not None
-                                       else {"delta": step})}
-
-        def scale() -> int:
-            before = state.spec.replicas
-            state.spec = dataclasses.replace(state.spec, replicas=target)
-            state.progress_since = self.now
-            self._emit(Reason.SCALED, service, f"Scaled {service} from {before} to {target} replicas")
-            self.store.changed(service)
-            return target
-
-        return args, scale
-
-    def _check_kill(self, service, count=1) -> tuple[dict, Action]:
-        self._state(service)
-        count = _int_arg("count", count, 1, MAX_REPLICAS)
-
-        def kill() -> list[str]:
-            live = sorted((p for p in self.store.pods_of(service) if not p.terminating),
-                          key=lambda p: p.name)
-            victims = self.rng.sample(live, min(count, len(live)))
-            for pod in victims:
-                self._emit(Reason.CHAOS_KILL, service, f"Chaos killed pod {pod.name}",
-                           pod=pod.name, level=Level.WARNING)
-                grace = self.store.services[service].spec.termination_grace_period_seconds
-                self.kubelet.delete(pod, grace)
-            return [p.name for p in victims]
-
-        return {"service": service, "count": count}, kill
 
     # -- reading -------------------------------------------------------------------------
 
@@ -386,26 +347,13 @@ class Cluster:
         """This cluster's metrics in the Prometheus text format (read at call time)."""
         return exposition(self.registry)
 
-    # -- hooks for controllers -----------------------------------------------------------
-
-    def plan_replicas(self, state: ServiceState) -> dict[str, int]:
-        """How many pods each revision of a service should have, per its rollout strategy."""
-        return self.rollouts.plan(state)
-
     # -- internals -----------------------------------------------------------------------
 
     def _state(self, service: Any) -> ServiceState:
         return service_state(self.store, service)
 
     def _status(self, name: str) -> ServiceStatus:
-        """The service's status; a Healthy one stays valid until the service changes."""
-        status = self._healthy_status.get(name)
-        if status is None:
-            status = service_status(self.store.services[name], self.store.pods_of(name), self.now,
-                                    self.rollouts.info(name))
-            if status.phase is Phase.HEALTHY:
-                self._healthy_status[name] = status
-        return status
+        return self.statuses(name)
 
     def _revisions(self, state: ServiceState) -> list[dict[str, Any]]:
         pods = self.store.pods_of(state.spec.name)
@@ -422,66 +370,6 @@ class Cluster:
         return (s.desired, s.current, s.ready, s.available, s.updated, s.revision,
                 s.phase.value, self.traffic.offered_rps(name), self.traffic.cpu(name),
                 s.weight, requests, errors)
-
-    # chaos, traffic and rollout commands: checked by their own modules
-    def _check_set_load(self, **args):
-        return check_set_load(self, **applying.through_service(self.store, args))
-
-    def _check_request(self, **args):
-        return check_request(self, **applying.through_service(self.store, args))
-
-    def _check_send(self, **args):
-        return check_send(self, **applying.through_service(self.store, args))
-
-    def _check_select(self, **args):
-        return check_select(self, **applying.through_service(self.store, args))
-
-    def _check_promote(self, **args):
-        return self.rollouts.check_promote(**args)
-
-    def _check_undo(self, **args):
-        return self.rollouts.check_undo(**args)
-
-    def _check_break_probe(self, **args):
-        return chaos.check_break_probe(self, **args)
-
-    def _check_inject(self, **args):
-        return chaos.check_inject(self, **args)
-
-    def _check_heal(self, **args):
-        return chaos.check_heal(self, **args)
-
-    def _check_configure_alerts(self, **windows):
-        return self.alerts.check_configure(**windows)
-
-    def _check_add_alert_rule(self, **rule):
-        return self.alerts.check_add_rule(**rule)
-
-    def _emit(self, reason: Reason, service: str, message: str, **kwargs) -> None:
-        self.log.emit(self.now, reason, service, message, **kwargs)
-
-
-def _time_arg(name: str, value: Any) -> float:
-    """``value`` as a finite number of simulated seconds or a CommandError naming ``name``
-    (NaN would journal a run that never ends, infinity would run forever)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise CommandError(f"{name}: expected a finite number of seconds, got {value!r}",
-                           field=name)
-    return float(value)
-
-
-def _int_arg(name: str, value: Any, low: int, high: int) -> int:
-    """``value`` as an int in ``low..high`` or a CommandError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise CommandError(f"{name}: expected an integer {low}..{high}, got {value!r}", field=name)
-    try:
-        number = int(value)
-    except ValueError:
-        raise CommandError(f"{name}: expected an integer {low}..{high}, got {value!r}",
-                           field=name) from None
-    if not low <= number <= high:
-        raise CommandError(f"{name}: expected an integer {low}..{high}, got {number}", field=name)
-    return number
 
 
 def replay(journal: Iterable[Command | Mapping[str, Any]], seed: int = 0, *,

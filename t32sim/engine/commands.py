@@ -1,8 +1,10 @@
 """Commands: what a user asked the cluster to do, journaled so it can be replayed exactly."""
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 
 class CommandError(ValueError):
@@ -47,6 +49,17 @@ class Command:
         if not isinstance(args, Mapping):
             raise CommandError(f"command args: expected a mapping, got {args!r}", field="args")
         return cls(time, str(command.get("actor", "user")), verb, dict(args))
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A command that passed its check (``Cluster.check``): the journal ``entry`` it becomes
+    at ``position`` (``replaces``: the last entry, coalesced) and the ``action`` that
+    carries it out (``Cluster.commit``). What a live server writes ahead is ``entry``."""
+    entry: Command
+    position: int
+    replaces: bool
+    action: Callable[[], Any] = field(repr=False, compare=False)
 
 
 #: Verbs whose consecutive calls are journaled as one entry with the counts added up:
@@ -94,3 +107,26 @@ def service_state(store: Any, service: Any) -> Any:
         raise CommandError(f"service: no service named {service!r} (known: {known})",
                            field="service", not_found=True)
     return store.services[service]
+
+
+def time_arg(name: str, value: Any) -> float:
+    """``value`` as a finite number of simulated seconds or a CommandError naming ``name``
+    (NaN would journal a run that never ends, infinity would run forever)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise CommandError(f"{name}: expected a finite number of seconds, got {value!r}",
+                           field=name)
+    return float(value)
+
+
+def int_arg(name: str, value: Any, low: int, high: int) -> int:
+    """``value`` as an int in ``low..high`` or a CommandError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise CommandError(f"{name}: expected an integer {low}..{high}, got {value!r}", field=name)
+    try:
+        number = int(value)
+    except ValueError:
+        raise CommandError(f"{name}: expected an integer {low}..{high}, got {value!r}",
+                           field=name) from None
+    if not low <= number <= high:
+        raise CommandError(f"{name}: expected an integer {low}..{high}, got {number}", field=name)
+    return number

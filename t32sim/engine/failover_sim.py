@@ -23,7 +23,9 @@ supervisor, the restart delay doubles for each crash within 30 s of the last sta
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
+
+import simpy
 
 from t32sim.demo_chaos import (
     CHECK_TIMEOUT, REFUSED, STABLE_AFTER, START_SECONDS, DemoState, check_state, explain,
@@ -33,17 +35,27 @@ from t32sim.failover import (
     Decision, FailoverConfig, FailoverPolicy, Incident, IncidentTracker, Outcome, ridden_out,
 )
 
-if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
-
 __all__ = ["FailoverWatch", "watch_failover", "has_ready_pod", "decisions", "FRAME_COLUMNS"]
 
-Probe = Callable[["Cluster", str], bool]
+
+
+class Watched(Protocol):
+    """What a watch needs of the cluster it watches, all public API: its simpy clock and
+    ``service(name)``, whose ``status.ready`` the default probe reads."""
+    env: simpy.Environment
+
+    @property
+    def now(self) -> float: ...
+
+    def service(self, name: str) -> Any: ...
+
+
+Probe = Callable[[Watched, str], bool]
 FRAME_COLUMNS = ["time", "active", "service", "ok", "decision", "failures", "previous", "reason",
                  "error"]
 
 
-def has_ready_pod(cluster: "Cluster", service: str) -> bool:
+def has_ready_pod(cluster: Watched, service: str) -> bool:
     """The default health check: the service has at least one Ready pod to answer."""
     return cluster.service(service).status.ready > 0
 
@@ -65,7 +77,7 @@ class FailoverWatch:
     (default: :func:`has_ready_pod`); the chaos toggles decide the rest.
     """
 
-    def __init__(self, cluster: "Cluster", services: Mapping[str, str],
+    def __init__(self, cluster: Watched, services: Mapping[str, str],
                  config: FailoverConfig | None = None, *, interval: float = 1.0,
                  probe: Probe | None = None, start_after: float = 0.0,
                  timeout: float = CHECK_TIMEOUT):
@@ -222,7 +234,7 @@ class FailoverWatch:
             yield env.timeout(self.interval)
 
 
-def watch_failover(cluster: "Cluster", services: Mapping[str, str],
+def watch_failover(cluster: Watched, services: Mapping[str, str],
                    config: FailoverConfig | None = None, *, interval: float = 1.0,
                    probe: Probe | None = None, start_after: float = 0.0,
                    timeout: float = CHECK_TIMEOUT) -> FailoverWatch:

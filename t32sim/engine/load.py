@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from t32sim.engine.commands import CommandError
+from t32sim.engine.commands import CommandError, service_state
 from t32sim.engine.context import Context
 from t32sim.engine.events import Reason
 from t32sim.engine.history import LateTimeout
@@ -29,7 +29,7 @@ from t32sim.engine.store import Backend, Fault, Pod, ReplicaSet
 from t32sim.rng import derived
 
 if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
+    from t32sim.engine.controllers import Controllers
 
 #: the millicores a pod uses at its image's ``capacity_rps`` (and its CPU request when the
 #: spec gives none): CPU % is relative to ``resources.requests.cpu``, as the HPA measures it
@@ -358,18 +358,18 @@ class Traffic:
         return rs.version if rs else ""
 
 
-# -- the command (checked, journaled and applied by the Cluster) -----------------------------
+# -- the command (checked by the verbs table, journaled and applied by the Cluster) -----------------------------
 
-def check_set_load(cluster: "Cluster", service, cpu=None, rps=None):
+def check_set_load(parts: "Controllers", service, cpu=None, rps=None):
     """``set_load``: exactly one of ``cpu`` (average % at the current Ready pods) or ``rps``."""
     from t32sim.engine.requests import check_number
 
-    cluster._state(service)
+    service_state(parts.ctx.store, service)
     if (cpu is None) == (rps is None):
         raise CommandError("set_load: give exactly one of cpu or rps", field="cpu")
     if cpu is not None:
         cpu = check_number("cpu", cpu, 0, MAX_CPU_PERCENT)
-        if cpu and not cluster.traffic.rps_for_cpu(service, cpu):
+        if cpu and not parts.traffic.rps_for_cpu(service, cpu):
             raise CommandError(f"cpu: {service} has no pods to measure {cpu:g} % against; "
                                "give rps instead", field="cpu")
         args = {"service": service, "cpu": cpu}
@@ -377,17 +377,17 @@ def check_set_load(cluster: "Cluster", service, cpu=None, rps=None):
         args = {"service": service, "rps": check_number("rps", rps, 0, MAX_RPS)}
 
     def set_load() -> float:
-        traffic = cluster.traffic
+        traffic = parts.traffic
         target = traffic.rps_for_cpu(service, cpu) if cpu is not None else float(rps)
         traffic.set_rps(service, target)
         serving = traffic.serving_count(service)
         how = (f"{cpu:g} % average CPU on {serving} serving pod(s)" if cpu is not None
                else f"{traffic.cpu(service):.1f} % average CPU on {serving} serving pod(s)")
-        note = "" if cluster.autoscaler.status(service) else (
+        note = "" if service in parts.ctx.store.hpa_status else (
             f"; {service} has no autoscaler, so only CPU changes, not the replica count")
-        cluster.log.emit(cluster.now, Reason.LOAD_SET, service,
-                         f"Offered load on {service}: {target:g} rps ({how}){note}",
-                         rps=target, cpu=traffic.cpu(service))
+        parts.ctx.emit(Reason.LOAD_SET, service,
+                       f"Offered load on {service}: {target:g} rps ({how}){note}",
+                       rps=target, cpu=traffic.cpu(service))
         return target
 
     return args, set_load

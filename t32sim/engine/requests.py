@@ -19,14 +19,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from t32sim.engine.columns import typed_frame
-from t32sim.engine.commands import CommandError
+from t32sim.engine.commands import CommandError, service_state
 from t32sim.engine.histogram import LATENCY_BUCKETS, bucket_index
 from t32sim.engine.latency import draw_buckets, draw_one
 from t32sim.engine.routing import ROUND_ROBIN, Router
 from t32sim.engine.store import Pod
 
 if TYPE_CHECKING:
-    from t32sim.engine.cluster import Cluster
+    from t32sim.engine.controllers import Controllers
     from t32sim.engine.store import Store
     from t32sim.rng import Random
 
@@ -146,7 +146,7 @@ class LoadBalancer:
         return typed_frame(self._columns, COLUMNS, NUMERIC)
 
 
-# -- commands (checked, journaled and applied by the Cluster) --------------------------------
+# -- commands (checked by the verbs table, journaled and applied by the Cluster) --------------------------------
 
 def check_number(name: str, value: Any, low: float, high: float) -> float:
     """``value`` as a finite float in ``low..high`` or a CommandError naming ``name``."""
@@ -170,59 +170,59 @@ def check_path(path: Any) -> str:
     return path
 
 
-def _answer(cluster: "Cluster", service: str, path: str, pod: Pod | None) -> Response:
-    """One request's outcome, drawn from ``cluster.rng``: errors, then latency (one uniform
+def _answer(parts: "Controllers", service: str, path: str, pod: Pod | None) -> Response:
+    """One request's outcome, drawn from the cluster's rng: errors, then latency (one uniform
     draw each, turned into the image's log-normal latency)."""
     if pod is None:
         response = Response(None, None, NO_ENDPOINT_STATUS, 0.0)
     else:
-        traffic, rng = cluster.traffic, cluster.rng
+        traffic, rng = parts.traffic, parts.ctx.rng
         rate = traffic.error_rate(pod)
         status = SERVER_ERROR_STATUS if rate > 0 and rng.random() < rate else OK_STATUS
         latency = draw_one(rng.random(), traffic.mean_latency(pod), traffic.latency_sigma(pod))
         response = Response(pod.name, pod.version, status, latency)
-    _count(cluster, service, path, pod, response.status, response.latency, 1)
+    _count(parts, service, path, pod, response.status, response.latency, 1)
     return response
 
 
-def _count(cluster: "Cluster", service: str, path: str, pod: Pod | None, status: int,
+def _count(parts: "Controllers", service: str, path: str, pod: Pod | None, status: int,
            latency: float, count: int, sampled: bool = False) -> None:
     """Count requests; ``sampled``: their latency is in the histogram already (a batch)."""
-    cluster.lb.record(cluster.now, service, path, pod, status, latency, count)
+    parts.lb.record(parts.ctx.now, service, path, pod, status, latency, count)
     if pod is not None and not sampled:
-        cluster.lb.observe_latency(LatencySample(service, pod.version, count, latency))
+        parts.lb.observe_latency(LatencySample(service, pod.version, count, latency))
     if pod is not None:
-        routed = cluster.traffic.routed.setdefault((service, pod.template_hash), [0, 0])
+        routed = parts.traffic.routed.setdefault((service, pod.template_hash), [0, 0])
         routed[0] += count
         if status >= 500:
             routed[1] += count
 
 
-def check_request(cluster: "Cluster", service, path="/", count=1):
+def check_request(parts: "Controllers", service, path="/", count=1):
     """``request``: ``count`` requests one by one (each its own error and latency draw)."""
-    cluster._state(service)
+    service_state(parts.ctx.store, service)
     path, count = check_path(path), check_count(count)
 
     def request() -> Response:
         response = None
         for _ in range(count):
-            response = _answer(cluster, service, path, cluster.lb.router.pick(service))
+            response = _answer(parts, service, path, parts.lb.router.pick(service))
         return response
 
     return {"service": service, "path": path, "count": count}, request
 
 
-def check_send(cluster: "Cluster", service, count=1, path="/"):
+def check_send(parts: "Controllers", service, count=1, path="/"):
     """``send``: ``count`` requests at once, the fast way: the same pods as ``count``
     requests, one error draw per request, and one draw of how many requests fall in each
     latency bucket (``latency.draw_buckets``) per status and group of pods that share a
     latency distribution (a revision at one load: under round robin, all its pods)."""
-    cluster._state(service)
+    service_state(parts.ctx.store, service)
     path, count = check_path(path), check_count(count)
 
     def send() -> dict[str, Any]:
-        per_pod, unserved, pods = cluster.lb.router.pick_many(service, count)
-        rng, traffic = cluster.rng, cluster.traffic
+        per_pod, unserved, pods = parts.lb.router.pick_many(service, count)
+        rng, traffic = parts.ctx.rng, parts.traffic
         by_version: dict[str, int] = {}
         errors = unserved
         known: dict[str, tuple[float, float]] = {}        # hash -> error rate, sigma
@@ -248,12 +248,12 @@ def check_send(cluster: "Cluster", service, count=1, path="/"):
                                             traffic.mean_latency(pod, pod_rps),
                                             known[template_hash][1])
             group[2] = seconds / total
-            cluster.lb.observe_latency(LatencySample(service, pod.version, total, seconds,
+            parts.lb.observe_latency(LatencySample(service, pod.version, total, seconds,
                                                      buckets))
         for pod, status, batch, key in rows:
-            _count(cluster, service, path, pod, status, groups[key][2], batch, sampled=True)
+            _count(parts, service, path, pod, status, groups[key][2], batch, sampled=True)
         if unserved:
-            _count(cluster, service, path, None, NO_ENDPOINT_STATUS, 0.0, unserved)
+            _count(parts, service, path, None, NO_ENDPOINT_STATUS, 0.0, unserved)
         return {"requests": count, "errors": errors, "unserved": unserved,
                 "by_version": dict(sorted(by_version.items())),
                 "by_pod": dict(sorted(per_pod.items()))}
@@ -261,15 +261,15 @@ def check_send(cluster: "Cluster", service, count=1, path="/"):
     return {"service": service, "count": count, "path": path}, send
 
 
-def check_select(cluster: "Cluster", service, count=1):
+def check_select(parts: "Controllers", service, count=1):
     """``select``: move the round robin on ``count`` times; return the last pod (a copy)."""
-    cluster._state(service)
+    service_state(parts.ctx.store, service)
     count = check_count(count)
 
     def select() -> Pod | None:
         pod = None
         for _ in range(count):
-            pod = cluster.lb.router.pick(service)
+            pod = parts.lb.router.pick(service)
         return replace(pod) if pod is not None else None
 
     return {"service": service, "count": count}, select

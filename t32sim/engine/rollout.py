@@ -46,7 +46,7 @@ class RolloutTraffic(Protocol):
 
 
 class RolloutController:
-    """Plans ReplicaSet sizes per strategy (through ``Cluster.plan_replicas``), keeps the
+    """Plans ReplicaSet sizes per strategy (for the Deployment controller), keeps the
     canary / blue-green state per service, tells the load balancer where traffic goes."""
 
     def __init__(self, ctx: Context, traffic: RolloutTraffic, enqueue: Callable[[str], None]):

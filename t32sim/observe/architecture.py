@@ -135,6 +135,36 @@ def _reads_in(function: ast.AST, attribute: str) -> set[str]:
                  or (isinstance(node.value, ast.Name) and node.value.id in aliases))}
 
 
+def _called_through(function: Any, cluster: "Cluster", components: dict[int, Component],
+                    by_attribute: dict[str, Component]) -> set[str]:
+    """What a function a component was handed calls: a bound method calls its object (the
+    facade or a component); a closure over the Cluster calls the components whose
+    attributes it names (``lambda state: self.rollouts.plan(state)``) or the facade's own
+    methods (``self._command``)."""
+    owner = getattr(function, "__self__", None)
+    if owner is cluster:
+        return {FACADE}
+    if owner is not None:
+        return {components[id(owner)].name} if id(owner) in components else set()
+    cells = getattr(function, "__closure__", None) or ()
+    if not any(_cell_value(cell) is cluster for cell in cells):
+        return set()
+    found = set()
+    for name in getattr(getattr(function, "__code__", None), "co_names", ()):
+        if name in by_attribute:
+            found.add(by_attribute[name].name)
+        elif callable(getattr(type(cluster), name, None)):
+            found.add(FACADE)
+    return found
+
+
+def _cell_value(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:          # a cell not filled yet
+        return None
+
+
 def _owner_of_callback(callback: Any, cluster: "Cluster", components: dict[int, Component],
                        holders: dict[int, str]) -> str | None:
     """The component (or the facade) a registered callback belongs to."""
@@ -184,6 +214,9 @@ def wiring(cluster: "Cluster | None" = None) -> Wiring:
                         links.add(Link(component.name, FACADE, "uses"))
             elif id(item) in components and item is not value:
                 links.add(Link(component.name, components[id(item)].name, "uses"))
+            elif callable(item) and not isinstance(item, type):
+                for target in _called_through(item, cluster, components, by_attribute):
+                    links.add(Link(component.name, target, "uses"))
             elif isinstance(item, (list, tuple)) and item and all(callable(i) for i in item):
                 for callback in item:
                     watcher = _owner_of_callback(callback, cluster, components, holders)

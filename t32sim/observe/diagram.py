@@ -62,6 +62,7 @@ LAYOUT: dict[str, Place] = {
     "EventLog": Place(6.0, 0.5, "Event log\nevery transition, explained", "record",
                       width=4.4),
     "History": Place(10.5, 0.5, "History\nstatus sampled every second", "record"),
+    "Statuses": Place(1.5, 0.5, "Statuses\neach service's status, cached", "record"),
 }
 
 #: how each kind of link is drawn (and named in the legend)

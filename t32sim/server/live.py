@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from t32sim.engine import Cluster, CommandError, replay
-from t32sim.engine.commands import Command, coalesce
 from t32sim.notify import EmailNotifier
 from t32sim.server.broadcast import Hub
 from t32sim.server import metrics
@@ -176,26 +175,23 @@ class LiveCluster:
 
     # ---- commands -----------------------------------------------------------------
     def command(self, verb: str, args: dict[str, Any], *, actor: str, source: str) -> Any:
-        """Journal, then execute ``verb(**args)`` at the current simulated time.
+        """Check, journal, then execute ``verb(**args)`` at the current simulated time.
 
-        The row is committed before the engine sees the command. When the engine will
-        coalesce it with its last entry (identical ``select``/``request`` at the same
-        instant), the write-ahead is that last row with the count added (an UPDATE, not a
-        new row), so a crash in between replays exactly what was about to happen.
+        The engine checks the command first (a wrong one raises and writes nothing). The
+        row committed before the engine applies it is exactly the entry the engine will
+        journal: at a new position, or, when it coalesces with the last entry (identical
+        ``select``/``request`` at the same instant), that last row with the count added
+        (an UPDATE, not a new row); so a crash in between replays exactly what was about
+        to happen.
         """
         self.advance()                       # also syncs: the rows mirror the engine's journal
-        pos = self.journal.synced
-        entry = Command(self.cluster.now, actor, verb, dict(args))
-        merged = coalesce(self.cluster.journal_since(pos - 1)[0], entry) if pos else None
-        if merged is None:
-            self.journal.write_ahead(pos, entry.to_dict(), source)
-        else:
-            self.journal.write_ahead(pos - 1, merged.to_dict(), source)
-        since = max(0, pos - 1)
+        checked = self.cluster.check(verb, args, actor=actor)
+        self.journal.write_ahead(checked.position, checked.entry.to_dict(), source)
+        since = max(0, checked.position - 1)
         try:
-            result = self.cluster.execute(entry)
+            result = self.cluster.commit(checked)
         except BaseException:
-            self.persist(start=since)        # puts the last row back, drops a refused one
+            self.persist(start=since)        # the rows mirror what the engine kept
             raise
         self.persist(start=since, source=source)
         return result

@@ -283,34 +283,6 @@ def test_metrics_text_is_byte_for_byte_what_generate_latest_writes(loaded):
     assert loaded.metrics_text() == generate_latest(loaded.registry).decode()
 
 
-@pytest.mark.parametrize("value", [0.0, 3.0, 0.5, 0.1 + 0.2, 123456.0, 1234567.0, 12345678.0,
-                                   1e16, 2.5e-7, -3.0, -12345678.0, float("inf"),
-                                   float("-inf"), float("nan")])
-def test_go_float_writes_numbers_as_prometheus_does(value):
-    from prometheus_client.utils import floatToGoString
-
-    from t32sim.engine.metrics import go_float
-    assert go_float(value) == floatToGoString(value)
-
-
-def test_label_values_and_help_are_escaped_like_generate_latest():
-    from prometheus_client import CollectorRegistry
-
-    from t32sim.engine.metrics import Family, format_text
-    families = [Family("t32sim_odd", "gauge", 'help with \\ and\nnewline', ("b", "a"),
-                       [(('quote " here', "back\\slash\nline"), 1.5), (("", "x"), 2.0)]),
-                Family("t32sim_none", "counter", "no labels", (), [((), 7.0)])]
-
-    class Fixed:
-        def collect(self):
-            return [f.to_metric() for f in families]
-
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(Fixed())
-    assert format_text(families) == generate_latest(registry).decode()
-    assert 'b="quote \\" here"' in format_text(families)
-
-
 def test_other_collectors_in_the_cluster_registry_are_exposed_too(examples):
     from prometheus_client import Gauge
     c = t3.Cluster(seed=7)

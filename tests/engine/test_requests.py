@@ -7,7 +7,7 @@ import pytest
 
 import t32sim as t3
 from t32sim.engine.commands import MAX_COALESCED_COUNT, Command, coalesce
-from t32sim.engine.requests import MAX_BATCH, Response, check_request, check_select
+from t32sim.engine.requests import MAX_BATCH, Response
 from tests.engine.serving import ready_cluster, service
 
 
@@ -179,9 +179,9 @@ def test_coalesce_decides_when_two_journal_entries_are_one(last, new, expected):
 def test_a_coalesced_count_never_exceeds_what_a_replay_accepts():
     assert MAX_COALESCED_COUNT == MAX_BATCH
     c = ready_cluster()
-    for check in (check_select, check_request):          # checked only, not carried out
-        args, _action = check(c, "api", count=MAX_COALESCED_COUNT)
-        assert args["count"] == MAX_COALESCED_COUNT
+    for verb in ("select", "request"):                   # checked only, not carried out
+        checked = c.check(verb, {"service": "api", "count": MAX_COALESCED_COUNT})
+        assert checked.entry.args["count"] == MAX_COALESCED_COUNT
         with pytest.raises(t3.CommandError) as error:
-            check(c, "api", count=MAX_COALESCED_COUNT + 1)
+            c.check(verb, {"service": "api", "count": MAX_COALESCED_COUNT + 1})
         assert error.value.field == "count"

@@ -73,3 +73,13 @@ def test_the_links_are_what_the_code_does():
 
 def test_the_wiring_is_the_same_every_time():
     assert wiring() == wiring()
+
+
+def test_a_function_a_component_is_handed_links_it_to_what_the_function_calls():
+    uses = wiring().links_of("uses")
+    # lambda state: self.rollouts.plan(state): the plan comes from the rollout controller
+    assert ("DeploymentController", "RolloutController") in uses
+    assert ("Statuses", "RolloutController") in uses          # the bound rollouts.info
+    # the cluster's own _command: the alert manager's and load balancer's journaled commands
+    assert ("AlertManager", FACADE) in uses and ("LoadBalancer", FACADE) in uses
+    assert ("History", FACADE) in uses and ("History", "Store") in uses

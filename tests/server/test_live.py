@@ -5,6 +5,7 @@ import pytest
 
 import t32sim as t3
 from t32sim.server.live import LiveCluster, rollback_revision
+from t32sim.spec import load_manifests
 from t32sim.server.settings import ServerSettings
 
 from .helpers import EXAMPLES, canonical, spec_yaml
@@ -28,21 +29,27 @@ def doc(**kw):
     return yaml.safe_load(spec_yaml(**kw))
 
 
-def test_the_row_is_on_disk_before_the_engine_applies_it(tmp_path):
+def spy_on_commit(live) -> list[list[dict]]:
+    """The journal rows on disk each time the engine is about to apply a checked command
+    (what a crash right then would replay)."""
+    seen, commit = [], live.cluster.commit
+
+    def spy(checked):
+        seen.append(live.journal.commands())
+        return commit(checked)
+
+    live.cluster.commit = spy
+    return seen
+
+
+def test_the_row_on_disk_before_the_engine_applies_it_is_the_entry_it_journals(tmp_path):
     live = open_live(tmp_path, seed=3)
-    seen = []
-    execute = live.cluster.execute
-
-    def spy(entry):
-        seen.append(live.journal.commands()[-1])     # what a crash right now would replay
-        return execute(entry)
-
-    live.cluster.execute = spy
-    live.command("apply", {"spec": doc()}, actor="ann", source="1.2.3.4:5")
-    assert seen[0]["verb"] == "apply" and seen[0]["actor"] == "ann"
-    assert seen[0]["args"] == {"spec": doc()}                      # provisional: as sent
-    stored = live.journal.commands()[-1]
-    assert stored["args"] == live.cluster.journal[-1].to_dict()["args"]   # then the engine's
+    seen = spy_on_commit(live)
+    live.command("apply", {"spec": spec_yaml()}, actor="ann", source="1.2.3.4:5")
+    assert seen == [[live.cluster.journal[-1].to_dict()]]
+    written = seen[0][0]["args"]["spec"]                 # not the YAML text as sent: the
+    assert written == load_manifests(spec_yaml()).journal_document()    # engine's document
+    assert (written["apiVersion"], written["spec"]["replicas"]) == ("t32sim/v1", 3)
     live.close()
 
 
@@ -178,17 +185,17 @@ def test_a_coalescing_command_updates_the_last_row_before_the_engine_applies_it(
     live.command("select", select, actor="u", source="first")
     rows_before = len(live.journal)
     seen, crash_copies = [], []
-    execute = live.cluster.execute
+    commit = live.cluster.commit
 
-    def spy(entry):
+    def spy(checked):
         seen.append(live.journal.commands())          # what a crash right now would replay
         copy = tmp_path / f"crash-{len(seen)}.db"
         with sqlite3.connect(tmp_path / "live.db") as source, sqlite3.connect(copy) as target:
             source.backup(target)
         crash_copies.append(copy)
-        return execute(entry)
+        return commit(checked)
 
-    live.cluster.execute = spy
+    live.cluster.commit = spy
     picked = [live.command("select", select, actor="u", source="again").name for _ in range(2)]
     assert [len(rows) for rows in seen] == [rows_before, rows_before]      # no new row ...
     assert [rows[-1]["args"]["count"] for rows in seen] == [2, 3]         # ... the count grew
@@ -205,18 +212,18 @@ def test_a_coalescing_command_updates_the_last_row_before_the_engine_applies_it(
     assert picked[0] != picked[1]
 
 
-def test_a_refused_command_puts_a_coalesced_row_back(tmp_path):
+def test_a_command_that_fails_after_its_write_ahead_puts_a_coalesced_row_back(tmp_path):
     live = ready_live(tmp_path)
     live.command("select", {"service": "api", "count": 1}, actor="u", source="s")
     before = live.journal.commands()
     assert before[-1]["args"] == {"service": "api", "count": 1}
     written = []
 
-    def refuse(entry):
+    def refuse(checked):
         written.append(live.journal.commands()[-1]["args"]["count"])
         raise t3.CommandError("count: refused for this test", field="count")
 
-    live.cluster.execute = refuse
+    live.cluster.commit = refuse
     with pytest.raises(t3.CommandError):
         live.command("select", {"service": "api", "count": 1}, actor="u", source="s")
     assert written == [2]                                 # the write-ahead was the update ...
