@@ -60,7 +60,7 @@ def churn(services: int, pods: int) -> dict:
     sizes = (len(c.events), len(c.history), len(c.requests))
     end = time.perf_counter()
     return {"wall": end - start, "frames": end - frames, "rows": sizes, "most_pods": most,
-            "pods_end": len(c.store.pods), "events_logged": len(c.log)}
+            "pods_end": len(c.store.pods), "events_logged": len(c.event_log)}
 
 
 def floor(pods: int) -> float:

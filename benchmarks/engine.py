@@ -168,7 +168,7 @@ def traffic_main() -> None:
     history = cluster.history
     pods = round(history.groupby("time")["current"].sum().mean())
     routed = sum(cluster.lb.requests_total(f"svc{i}")[0] for i in range(SERVICES))
-    rescales = sum(e.reason is t3.Reason.HPA_RESCALE for e in cluster.event_log)
+    rescales = sum(e.reason is t3.Reason.SUCCESSFUL_RESCALE for e in cluster.event_log)
     replicas = history.groupby("time")["desired"].sum()
     env, _ = bare_traffic_baseline(pods)
     gc.collect()

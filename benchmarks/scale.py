@@ -42,7 +42,7 @@ def run(services: int, pods: int, churn: bool) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"scale ({'churn' if churn else 'steady'}): {services} x {pods} = "
           f"{len(c.store.pods):,} pods, {SECONDS:g} simulated s: wall {end - start:.1f} s "
-          f"(start-up to all Ready {ready - start:.1f} s), {len(c.log):,} events, "
+          f"(start-up to all Ready {ready - start:.1f} s), {len(c.event_log):,} events, "
           f"peak {peak:,.0f} MiB")
 
 

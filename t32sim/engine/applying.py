@@ -132,7 +132,7 @@ def apply_autoscaler(ctx: Context, hpa: HorizontalPodAutoscaler) -> HorizontalPo
              f"{a.target_cpu} % CPU")
     state = store.services.get(hpa.target)
     if state is None:
-        ctx.emit(Reason.HPA_TARGET_MISSING, hpa.target,
+        ctx.emit(Reason.FAILED_GET_SCALE, hpa.target,
                  f"HorizontalPodAutoscaler {hpa.name} waits: no {hpa.target_kind} "
                  f"named {hpa.target} yet", level=Level.WARNING, target=hpa.target)
     elif state.spec.autoscale != a:
@@ -153,7 +153,7 @@ def reselect(ctx: Context) -> None:
             ctx.emit(Reason.SERVICE_SELECTS, name, f"Service {name} sends requests to "
                      f"the pods of {', '.join(chosen)} ({selector.describe_selector()})")
         else:
-            ctx.emit(Reason.SERVICE_SELECTS_NOTHING, name,
+            ctx.emit(Reason.NO_ENDPOINTS, name,
                      f"Service {name} selects no pods: no workload's pods have the "
                      f"labels {selector.describe_selector()}", level=Level.WARNING,
                      selector=selector.describe_selector())

@@ -66,8 +66,9 @@ class BlueGreenRollout(DelayedScaleDown):
             self.active = obs.current
         if obs.current == self.active:
             if self.preview is not None:
-                notes.append(Note(Reason.ROLLOUT_ROLLED_BACK, f"{_rev(obs, self.active)} is active "
-                                  f"again: preview {_rev(obs, self.preview)} is scaled down",
+                notes.append(Note(Reason.ROLLED_BACK_TO_STABLE,
+                                  f"{_rev(obs, self.active)} is active again: preview "
+                                  f"{_rev(obs, self.preview)} is scaled down",
                                   facts={"strategy": "BlueGreen"}))
                 self.preview = None
             return notes, wakes
@@ -118,7 +119,7 @@ class BlueGreenRollout(DelayedScaleDown):
                     return notes, wakes
         old = self.active
         self._delay_scale_down(old, obs, wakes)
-        notes.append(Note(Reason.ROLLOUT_SWITCHED,
+        notes.append(Note(Reason.ACTIVE_SWITCHED,
                           f"All {obs.replicas} pod(s) of {_rev(obs, self.preview)} are available: "
                           f"the active service switches from {_rev(obs, old)} in one step; "
                           f"{_rev(obs, old)} is scaled down in {self.scale_down_delay:g} s",

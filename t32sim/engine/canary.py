@@ -104,7 +104,7 @@ class CanaryRollout(DelayedScaleDown):
             self.stable = obs.current              # first version: no steps to run
         if obs.current == self.stable:
             if self.canary is not None:
-                notes.append(Note(Reason.ROLLOUT_ROLLED_BACK, _rev(obs, self.stable) + " is the "
+                notes.append(Note(Reason.ROLLED_BACK_TO_STABLE, _rev(obs, self.stable) + " is the "
                                   "stable revision again: steps skipped, the canary "
                                   f"{_rev(obs, self.canary)} is scaled down",
                                   facts={"strategy": "Canary"}))

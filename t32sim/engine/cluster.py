@@ -67,9 +67,10 @@ class Cluster:
         self.env = simpy.Environment(initial_time=0.0)
         self.rng = seeded(seed)
         self.store = Store()
-        self.log = EventLog()
+        #: every event, in order (``events`` is its DataFrame)
+        self.event_log = EventLog()
         #: what the controllers get instead of the Cluster
-        self.context = Context(self.env, self.store, self.log, self.rng)
+        self.context = Context(self.env, self.store, self.event_log, self.rng)
         self.sample_interval = sample_interval
         self._journal: list[Command] = []
         self.kubelet = Kubelet(self.context)
@@ -309,13 +310,9 @@ class Cluster:
         return [dataclasses.replace(p) for p in pods]
 
     @property
-    def event_log(self) -> EventLog:
-        return self.log
-
-    @property
     def events(self):
         """All events as a pandas DataFrame."""
-        return self.log.frame()
+        return self.event_log.frame()
 
     @property
     def history(self):
@@ -339,7 +336,7 @@ class Cluster:
                                       if self.autoscaler.status(name) else None)}
                 for name, state in self.store.services.items()},
             "pods": [p.to_dict() for p in self.store.pods.values()],
-            "event_count": len(self.log),
+            "event_count": len(self.event_log),
             **applying.manifest_objects(self.store),
         }
 

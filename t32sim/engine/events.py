@@ -60,21 +60,21 @@ class Reason(StrEnum):
     ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive"
     ROLLOUT_ABORTED = "RolloutAborted"
     ROLLOUT_COMPLETED = "RolloutCompleted"
-    ROLLOUT_SWITCHED = "ActiveSwitched"
-    ROLLOUT_ROLLED_BACK = "RolledBackToStable"
+    ACTIVE_SWITCHED = "ActiveSwitched"
+    ROLLED_BACK_TO_STABLE = "RolledBackToStable"
     PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
-    PROMOTED = "PromoteRequested"
-    UNDO = "RolledBack"
-    HPA_RESCALE = "SuccessfulRescale"
-    HPA_STABILIZED = "ScaleDownStabilized"
-    HPA_FAILED_METRICS = "FailedGetResourceMetric"
+    PROMOTE_REQUESTED = "PromoteRequested"
+    ROLLED_BACK = "RolledBack"
+    SUCCESSFUL_RESCALE = "SuccessfulRescale"
+    SCALE_DOWN_STABILIZED = "ScaleDownStabilized"
+    FAILED_GET_RESOURCE_METRIC = "FailedGetResourceMetric"
     PROBE_BROKEN = "ProbeBroken"
     FAULT_INJECTED = "FaultInjected"
     HEALED = "Healed"
     NOT_SIMULATED = "NotSimulated"
-    HPA_TARGET_MISSING = "FailedGetScale"
+    FAILED_GET_SCALE = "FailedGetScale"
     SERVICE_SELECTS = "ServiceSelects"
-    SERVICE_SELECTS_NOTHING = "NoEndpoints"
+    NO_ENDPOINTS = "NoEndpoints"
 
 
 #: One sentence per reason, for students. ``{...}`` fields come from the emitting code.
@@ -123,21 +123,21 @@ EXPLAIN: dict[Reason, str] = {
     Reason.ANALYSIS_INCONCLUSIVE: "No request reached the canary, so the analysis has nothing to measure; offer load or send requests so it can judge.",
     Reason.ROLLOUT_ABORTED: "An abort sends all traffic back to the stable revision at once and removes the canary's pods after {delay:g} s; the service stays Degraded until you apply a fix or undo.",
     Reason.ROLLOUT_COMPLETED: "The new revision takes all traffic and becomes stable; the old one keeps its pods {delay:g} s longer as a quick way back.",
-    Reason.ROLLOUT_SWITCHED: "Blue/green moves all traffic at once and only when every new pod is available, so users never meet a half-started version; the old pods stay {delay:g} s as a quick way back.",
-    Reason.ROLLOUT_ROLLED_BACK: "The desired template is the stable one again, so the {strategy} rollout skips its steps and removes the unfinished new revision.",
+    Reason.ACTIVE_SWITCHED: "Blue/green moves all traffic at once and only when every new pod is available, so users never meet a half-started version; the old pods stay {delay:g} s as a quick way back.",
+    Reason.ROLLED_BACK_TO_STABLE: "The desired template is the stable one again, so the {strategy} rollout skips its steps and removes the unfinished new revision.",
     Reason.PROGRESS_DEADLINE_EXCEEDED: "No new pod became available for {deadline:g} s (progressDeadlineSeconds), so the rollout is Degraded while the old revision keeps serving.",
-    Reason.PROMOTED: "Someone promoted the rollout by hand: the current pause or step is skipped, and a blue/green preview is switched to as soon as it is ready.",
-    Reason.UNDO: "Undo copies revision {revision}'s pod template back into the spec, and the service's own strategy rolls it out like any new version.",
-    Reason.HPA_RESCALE: "The HorizontalPodAutoscaler aims for ceil(pods × CPU / target) replicas within its min, max and rate limits, and acts only when CPU is more than {tolerance:.0%} away from the target.",
-    Reason.HPA_STABILIZED: "To avoid flapping, the autoscaler scales down only to the highest replica count it recommended during the last {window:g} s (the stabilisation window).",
-    Reason.HPA_FAILED_METRICS: "The autoscaler needs CPU samples of Ready pods; pods still starting, or Ready for less than {window:g} s, are left out, so it cannot decide yet.",
+    Reason.PROMOTE_REQUESTED: "Someone promoted the rollout by hand: the current pause or step is skipped, and a blue/green preview is switched to as soon as it is ready.",
+    Reason.ROLLED_BACK: "Undo copies revision {revision}'s pod template back into the spec, and the service's own strategy rolls it out like any new version.",
+    Reason.SUCCESSFUL_RESCALE: "The HorizontalPodAutoscaler aims for ceil(pods × CPU / target) replicas within its min, max and rate limits, and acts only when CPU is more than {tolerance:.0%} away from the target.",
+    Reason.SCALE_DOWN_STABILIZED: "To avoid flapping, the autoscaler scales down only to the highest replica count it recommended during the last {window:g} s (the stabilisation window).",
+    Reason.FAILED_GET_RESOURCE_METRIC: "The autoscaler needs CPU samples of Ready pods; pods still starting, or Ready for less than {window:g} s, are left out, so it cannot decide yet.",
     Reason.PROBE_BROKEN: "Chaos made the {kind} probe fail on purpose: failing readiness takes pods out of the load balancer, failing liveness gets them restarted.",
     Reason.FAULT_INJECTED: "Chaos makes the pods answer worse on purpose (more errors, more latency); watch who notices: the canary analysis, the alerts, the users.",
     Reason.HEALED: "The injected faults are gone; probes pass at their next run and the pods recover without anyone restarting them.",
     Reason.NOT_SIMULATED: "t32sim accepts this as Kubernetes does but does not simulate it; everything else in the manifest works as written.",
-    Reason.HPA_TARGET_MISSING: "A HorizontalPodAutoscaler may be applied before its target: it starts scaling {target} as soon as that workload exists.",
+    Reason.FAILED_GET_SCALE: "A HorizontalPodAutoscaler may be applied before its target: it starts scaling {target} as soon as that workload exists.",
     Reason.SERVICE_SELECTS: "A Service is the load balancer in front of every Ready pod whose labels match its selector; it has no pods of its own.",
-    Reason.SERVICE_SELECTS_NOTHING: "No pod carries every label of the Service's selector ({selector}), so requests through it find no endpoint: compare it with spec.template.metadata.labels.",
+    Reason.NO_ENDPOINTS: "No pod carries every label of the Service's selector ({selector}), so requests through it find no endpoint: compare it with spec.template.metadata.labels.",
 }
 
 

@@ -122,7 +122,7 @@ class RolloutController:
 
         def promote() -> str:
             result = machine.promote(full)
-            self.ctx.log.emit(self.env.now, Reason.PROMOTED, service,
+            self.ctx.log.emit(self.env.now, Reason.PROMOTE_REQUESTED, service,
                                   f"Promote requested for {service}: {result}")
             self.ctx.store.changed(service)
             return result
@@ -161,7 +161,7 @@ class RolloutController:
                 liveness_probe=old.liveness_probe, startup_probe=old.startup_probe,
                 termination_grace_period_seconds=old.termination_grace_period_seconds)
             state.progress_since = self.env.now
-            self.ctx.log.emit(self.env.now, Reason.UNDO, service,
+            self.ctx.log.emit(self.env.now, Reason.ROLLED_BACK, service,
                                   f"Rolling {service} back to revision {target.revision} "
                                   f"({old.image}) with the {state.spec.rollout.strategy.value} "
                                   "strategy", revision=target.revision)

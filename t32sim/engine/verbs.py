@@ -1,7 +1,7 @@
-"""The verbs: one table from each command's name to the check that turns its arguments
-into a journal entry and the action that carries it out.
+"""The verbs: one table from each command's name to its check.
 
-A check changes nothing: it raises ``CommandError`` naming the field at fault, or returns
+A check turns a command's arguments into a journal entry and the action that carries it
+out, and changes nothing: it raises ``CommandError`` naming the field at fault, or returns
 ``(journal_args, action)``: the arguments as the journal keeps them (normalised, e.g. an
 applied source as its documents) and a function that applies the command. The Cluster
 journals the entry, then calls the action. ``run`` is not a verb of the table: it moves the

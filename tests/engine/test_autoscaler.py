@@ -214,21 +214,21 @@ def test_load_30_then_90_then_20_percent_on_3_replicas_with_target_60():
     for t in range(525, 601, 15):    # 100 rps / 2 = 50 %: ceil(2 × 50 / 60) = ceil(1.67) = 2
         expected[float(t)] = 2
     assert replicas_at_syncs(c, 600) == expected
-    rescales = [(e.time, e.message) for e in c.event_log if e.reason is t3.Reason.HPA_RESCALE]
+    rescales = [(e.time, e.message) for e in c.event_log if e.reason is t3.Reason.SUCCESSFUL_RESCALE]
     assert rescales == [
         (105.0, "CPU 90 % of target 60 % on 3 Ready pod(s): ceil(3 × 90 / 60) = 5 → scale up "
                 "from 3 to 5"),
         (510.0, "CPU 20 % of target 60 % on 5 Ready pod(s): ceil(5 × 20 / 60) = 2 → scale down "
                 "from 5 to 2")]
-    held = [(e.time, e.message) for e in c.event_log if e.reason is t3.Reason.HPA_STABILIZED]
+    held = [(e.time, e.message) for e in c.event_log if e.reason is t3.Reason.SCALE_DOWN_STABILIZED]
     assert held == [
         (30.0, "CPU 30 % of target 60 % on 3 Ready pod(s): ceil(3 × 30 / 60) = 2; the highest "
                "recommendation of the last 300 s is 3 → stay at 3"),
         (210.0, "CPU 20 % of target 60 % on 5 Ready pod(s): ceil(5 × 20 / 60) = 2; the highest "
                 "recommendation of the last 300 s is 5 → stay at 5")]
-    assert [e.time for e in c.event_log if e.reason is t3.Reason.HPA_FAILED_METRICS] == [15.0]
+    assert [e.time for e in c.event_log if e.reason is t3.Reason.FAILED_GET_RESOURCE_METRIC] == [15.0]
     assert "ceil(pods × CPU / target)" in c.event_log[[e.reason for e in c.event_log].index(
-        t3.Reason.HPA_RESCALE)].explain
+        t3.Reason.SUCCESSFUL_RESCALE)].explain
     status = c.autoscaler.status("api")
     assert (status.current_replicas, status.desired_replicas, status.current_cpu) == (2, 2, 50)
 
@@ -256,7 +256,7 @@ def test_a_scale_up_policy_of_one_pod_per_minute():
                                          105.0: 4, 120.0: 4, 135.0: 4, 150.0: 5, 165.0: 5,
                                          180.0: 5, 195.0: 5}
     assert [e.message.rsplit(", ", 1)[-1] for e in c.event_log
-            if e.reason is t3.Reason.HPA_RESCALE][0].startswith("limited by the scale-up policies")
+            if e.reason is t3.Reason.SUCCESSFUL_RESCALE][0].startswith("limited by the scale-up policies")
 
 
 def test_a_scale_down_policy_of_half_the_pods_every_15_s():
@@ -293,6 +293,6 @@ def test_pods_in_crash_loop_have_no_metrics_and_count_as_missing():
     c.run(until=45)
     assert {p.status for p in c.pods("api")} <= {t3.PodStatus.CRASH_LOOP_BACKOFF,
                                                    t3.PodStatus.RUNNING}
-    failed = [e for e in c.event_log if e.reason is t3.Reason.HPA_FAILED_METRICS]
+    failed = [e for e in c.event_log if e.reason is t3.Reason.FAILED_GET_RESOURCE_METRIC]
     assert failed and "without metrics" in failed[0].message
     assert c.service("api").spec.replicas == 2

@@ -26,14 +26,14 @@ def v2(s: t3.ServiceSpec, image="local://demo@v2") -> t3.ServiceSpec:
 
 def watch_every_event(c: t3.Cluster, look):
     """Call ``look(event)`` right after every event is recorded; collect what it returns."""
-    seen, emit = [], c.log.emit
+    seen, emit = [], c.event_log.emit
 
     def spy(*args, **kwargs):
         event = emit(*args, **kwargs)
         seen.append(look(event))
         return event
 
-    c.log.emit = spy
+    c.event_log.emit = spy
     return seen
 
 
@@ -191,7 +191,7 @@ def test_blue_green_never_leaves_traffic_without_ready_pods_and_switches_in_one_
     changes = [(seen[i][0], versions[i - 1], versions[i]) for i in range(1, len(seen))
                if versions[i] != versions[i - 1]]
     assert changes == [(16.0, ("v1",), ("v2",))]           # one step, never a mix
-    assert story(c, t3.Reason.ROLLOUT_STARTED, t3.Reason.ROLLOUT_SWITCHED) == [
+    assert story(c, t3.Reason.ROLLOUT_STARTED, t3.Reason.ACTIVE_SWITCHED) == [
         (10.0, "RolloutStarted"), (16.0, "ActiveSwitched")]
     v1_gone = [e.time for e in c.event_log if e.reason is t3.Reason.SCALING_REPLICA_SET
                and e.message.endswith("from 3 to 0")]
@@ -211,7 +211,7 @@ def test_blue_green_without_auto_promotion_waits_paused_for_promote():
     assert c.promote("api") == "switching now"
     c.run_for(0)
     assert {c.request("api").version for _ in range(10)} == {"v2"}
-    assert story(c, t3.Reason.ROLLOUT_PAUSED, t3.Reason.PROMOTED, t3.Reason.ROLLOUT_SWITCHED) == [
+    assert story(c, t3.Reason.ROLLOUT_PAUSED, t3.Reason.PROMOTE_REQUESTED, t3.Reason.ACTIVE_SWITCHED) == [
         (16.0, "RolloutPaused"), (60.0, "PromoteRequested"), (60.0, "ActiveSwitched")]
 
 
@@ -222,7 +222,7 @@ def test_blue_green_auto_promotion_seconds():
     c.run(until=10)
     c.apply(v2(spec(replicas=2, rollout=rollout)))
     c.run(until=60)
-    assert story(c, t3.Reason.ROLLOUT_PAUSED, t3.Reason.ROLLOUT_SWITCHED) == [
+    assert story(c, t3.Reason.ROLLOUT_PAUSED, t3.Reason.ACTIVE_SWITCHED) == [
         (16.0, "RolloutPaused"), (36.0, "ActiveSwitched")]
 
 
@@ -322,7 +322,7 @@ def test_a_pause_without_duration_waits_for_promote():
     assert (status.phase, status.weight, status.step) == (t3.Phase.PAUSED, 25, 2)
     assert c.promote("api") == "resumed: the current pause ends"
     c.run(until=340)
-    assert story(c, t3.Reason.PROMOTED, t3.Reason.ROLLOUT_RESUMED, t3.Reason.ROLLOUT_COMPLETED) == [
+    assert story(c, t3.Reason.PROMOTE_REQUESTED, t3.Reason.ROLLOUT_RESUMED, t3.Reason.ROLLOUT_COMPLETED) == [
         (300.0, "PromoteRequested"), (300.0, "RolloutResumed"), (306.0, "RolloutCompleted")]
 
 
@@ -336,7 +336,7 @@ def test_undo_after_a_completed_canary_rolls_the_previous_version_out_with_the_s
     assert c.undo("api") == 1
     c.run(until=250)
     later = [(e.time, e.reason.value) for e in c.event_log if e.time >= 120 and e.reason in (
-        t3.Reason.UNDO, t3.Reason.ROLLOUT_STARTED, t3.Reason.SET_WEIGHT,
+        t3.Reason.ROLLED_BACK, t3.Reason.ROLLOUT_STARTED, t3.Reason.SET_WEIGHT,
         t3.Reason.ROLLOUT_COMPLETED)]
     # v1 pods are Ready 5 s after they are made (pull 2 s, start 2 s, probes at +3, +5 s)
     assert later == [(120.0, "RolledBack"), (120.0, "RolloutStarted"), (125.0, "SetWeight"),
@@ -433,7 +433,7 @@ def test_canary_machine_goes_straight_back_when_the_stable_template_returns():
     m.advance(obs(0, rss={"old": (4, 4), "new": (2, 2)}), no_traffic)
     assert m.weight == 50
     notes, _ = m.advance(obs(9, current="old", rss={"old": (4, 4), "new": (2, 2)}), no_traffic)
-    assert [n.reason for n in notes] == [t3.Reason.ROLLOUT_ROLLED_BACK]
+    assert [n.reason for n in notes] == [t3.Reason.ROLLED_BACK_TO_STABLE]
     assert (m.canary, m.weight, m.replicas(obs(9, "old", {"old": (4, 4), "new": (2, 2)}))) == (
         None, 0, {"old": 4, "new": 0})
 
@@ -488,7 +488,7 @@ def test_blue_green_machine_switches_only_when_every_preview_pod_is_available():
     notes, _ = m.advance(obs(5, rss={"old": (3, 3), "new": (3, 2)}, replicas=3))
     assert notes == [] and m.active == "old"
     notes, wakes = m.advance(obs(6, rss={"old": (3, 3), "new": (3, 3)}, replicas=3))
-    assert [n.reason for n in notes] == [t3.Reason.ROLLOUT_SWITCHED]
+    assert [n.reason for n in notes] == [t3.Reason.ACTIVE_SWITCHED]
     assert (m.active, m.preview, wakes) == ("new", None, [36])
     assert m.replicas(obs(20, "new", {"old": (3, 3), "new": (3, 3)}, 3)) == {"old": 3, "new": 3}
     assert m.replicas(obs(36, "new", {"old": (3, 3), "new": (3, 3)}, 3)) == {"old": 0, "new": 3}

@@ -102,7 +102,7 @@ def swinging(window: float | None = None, minutes: int = 12) -> "t3.Cluster":
 
 def scale_downs(cluster: "t3.Cluster") -> int:
     """How many times the HPA scaled down."""
-    return sum(e.reason is t3.Reason.HPA_RESCALE and "scale down" in e.message
+    return sum(e.reason is t3.Reason.SUCCESSFUL_RESCALE and "scale down" in e.message
                for e in cluster.event_log)
 
 
