@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from t32sim.engine.commands import CommandError, int_arg, service_state
 from t32sim.engine.context import Context
 from t32sim.engine.events import Level, Reason
-from t32sim.engine.store import ServiceState, Store
+from t32sim.engine.store import Store
 from t32sim.spec import (MAX_REPLICAS, Entry, HorizontalPodAutoscaler, ServiceSelector,
                          ServiceSpec, load_manifests)
 from t32sim.spec.objects import with_autoscale
@@ -57,11 +57,9 @@ def check_scale(controllers: "Controllers", service, replicas=None, delta=None):
                                    else {"delta": step})}
 
     def scale() -> int:
-        before = state.spec.replicas
-        state.spec = dataclasses.replace(state.spec, replicas=target)
-        state.progress_since = ctx.now
-        ctx.emit(Reason.SCALED, service, f"Scaled {service} from {before} to {target} replicas")
-        ctx.store.changed(service)
+        ctx.emit(Reason.SCALED, service,
+                 f"Scaled {service} from {state.spec.replicas} to {target} replicas")
+        ctx.store.write_spec(dataclasses.replace(state.spec, replicas=target), ctx.now)
         return target
 
     return args, scale
@@ -107,13 +105,9 @@ def store_spec(ctx: Context, spec: ServiceSpec) -> ServiceSpec:
         ctx.emit(Reason.UNCHANGED, spec.name, f"Service {spec.name} unchanged")
         return spec
     note = same_template_note(state.spec, spec) if state is not None else ""
-    if state is None:
-        state = store.services[spec.name] = ServiceState(spec, created_at=now)
-    state.spec = spec
-    state.progress_since = now
     ctx.emit(Reason.APPLIED, spec.name,
              f"Applied service {spec.name}: {spec.replicas} x {spec.image}{note}")
-    store.changed(spec.name)
+    store.write_spec(spec, now)
     return spec
 
 

@@ -121,28 +121,26 @@ class Autoscaler:
         if reading is not None and reading.error:
             if reading.error != hpa.last_error:
                 hpa.last_error = reading.error
-                ctx.log.emit(now, Reason.FAILED_GET_RESOURCE_METRIC, service,
-                                 f"Autoscaler cannot compute replicas: {reading.error}",
-                                 level=Level.WARNING, window=METRIC_WINDOW)
+                ctx.emit(Reason.FAILED_GET_RESOURCE_METRIC, service,
+                         f"Autoscaler cannot compute replicas: {reading.error}",
+                         level=Level.WARNING, window=METRIC_WINDOW)
             return decision
         hpa.last_error = ""
         if decision.rescale:
             hpa.last_hold = None
             direction = "up" if decision.desired > current else "down"
-            ctx.log.emit(now, Reason.SUCCESSFUL_RESCALE, service,
-                             f"{decision.message} → scale {direction} from {current} to "
-                             f"{decision.desired}", tolerance=TOLERANCE)
-            state.spec = dataclasses.replace(state.spec, replicas=decision.desired)
-            state.progress_since = now
-            ctx.store.changed(service)
+            ctx.emit(Reason.SUCCESSFUL_RESCALE, service,
+                     f"{decision.message} → scale {direction} from {current} to "
+                     f"{decision.desired}", tolerance=TOLERANCE)
+            ctx.store.write_spec(dataclasses.replace(state.spec, replicas=decision.desired), now)
         elif decision.recommended is not None and decision.recommended < current:
             hold = (decision.recommended, decision.desired)
             if hold != hpa.last_hold:
                 hpa.last_hold = hold
                 window = (DOWNSCALE_STABILISATION if uses_default_behavior(autoscale)
                           else autoscale.scale_down.stabilization_window_seconds)
-                ctx.log.emit(now, Reason.SCALE_DOWN_STABILIZED, service,
-                                 f"{decision.message} → stay at {current}", window=window)
+                ctx.emit(Reason.SCALE_DOWN_STABILIZED, service,
+                         f"{decision.message} → stay at {current}", window=window)
         else:
             hpa.last_hold = None
         return decision

@@ -269,7 +269,7 @@ class Kubelet:
         pod.ready_since = self.env.now if ready else None
         pod.ready_changed_at = self.env.now
         if ready:
-            self.ctx.store.services[pod.service].progress_since = self.env.now
+            self.ctx.store.progressed(pod.service, self.env.now)
         self._changed(pod)
 
     def _changed(self, pod: Pod) -> None:

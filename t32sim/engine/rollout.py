@@ -156,16 +156,15 @@ class RolloutController:
 
         def undo() -> int:
             old = target.spec
-            state.spec = dataclasses.replace(
+            self.ctx.emit(Reason.ROLLED_BACK, service,
+                          f"Rolling {service} back to revision {target.revision} "
+                          f"({old.image}) with the {state.spec.rollout.strategy.value} "
+                          "strategy", revision=target.revision)
+            self.ctx.store.write_spec(dataclasses.replace(
                 state.spec, image=old.image, env=old.env, readiness_probe=old.readiness_probe,
                 liveness_probe=old.liveness_probe, startup_probe=old.startup_probe,
-                termination_grace_period_seconds=old.termination_grace_period_seconds)
-            state.progress_since = self.env.now
-            self.ctx.log.emit(self.env.now, Reason.ROLLED_BACK, service,
-                                  f"Rolling {service} back to revision {target.revision} "
-                                  f"({old.image}) with the {state.spec.rollout.strategy.value} "
-                                  "strategy", revision=target.revision)
-            self.ctx.store.changed(service)
+                termination_grace_period_seconds=old.termination_grace_period_seconds),
+                self.env.now)
             return target.revision
 
         return args, undo

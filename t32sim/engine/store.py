@@ -229,8 +229,26 @@ class Store:
         self._watchers.append(callback)
 
     def changed(self, service: str) -> None:
+        """Tell every watcher that ``service``'s objects changed."""
         for callback in self._watchers:
             callback(service)
+
+    def write_spec(self, spec: ServiceSpec, now: float) -> ServiceState:
+        """Store a service's new desired spec (``apply``, ``scale``, the HPA, ``undo``): a new
+        service is created; the progress clock restarts, as a Deployment's does when its
+        spec changes; the watchers are told."""
+        state = self.services.get(spec.name)
+        if state is None:
+            state = self.services[spec.name] = ServiceState(spec, created_at=now)
+        state.spec = spec
+        self.progressed(spec.name, now)
+        self.changed(spec.name)
+        return state
+
+    def progressed(self, service: str, now: float) -> None:
+        """The service made progress (a new spec, a pod became Ready): its progress
+        deadline (``progressDeadlineSeconds``) counts from ``now``."""
+        self.services[service].progress_since = now
 
     def pods_of(self, service: str) -> list[Pod]:
         """The service's pods in creation order."""
