@@ -105,14 +105,12 @@ def check_inject(parts: "Controllers", service, version=None, error_rate=None, l
             **({"latency": latency} if latency is not None else {})}
 
     def inject() -> Fault:
-        traffic = parts.traffic
-        traffic.flush(service)
-        key = (service, version)
-        old = parts.ctx.store.faults.get(key, Fault())
+        store, key = parts.ctx.store, (service, version)
+        old = store.faults.get(key, Fault())
         fault = Fault(old.error_rate if error_rate is None else float(error_rate),
                       old.latency if latency is None else float(latency))
-        parts.ctx.store.faults[key] = fault
-        traffic.changed(service)
+        store.faults[key] = fault
+        store.changed(service)          # the load model re-rates it, the alerts look again
         who = f"{service} {version}" if version else service
         parts.ctx.emit(Reason.FAULT_INJECTED, service,
                        f"Chaos injected faults into {who}: {fault.error_rate:.0%} extra errors, "
@@ -126,7 +124,7 @@ def check_heal(parts: "Controllers", target=None):
     service, pod = _target(parts, target) if target is not None else (None, None)
 
     def heal() -> int:
-        store, traffic = parts.ctx.store, parts.traffic
+        store = parts.ctx.store
         if service is None:
             probes = set(store.broken_probes)
             faults = set(store.faults)
@@ -140,13 +138,10 @@ def check_heal(parts: "Controllers", target=None):
         services = sorted({s for s, _ in faults} | {
             store.pods[name].service if name in store.pods else name for name, _ in probes}
             & set(store.services))
-        for name in services:
-            traffic.flush(name)
         store.broken_probes -= probes
         for key in faults:
             del store.faults[key]
         for name in services:
-            traffic.changed(name)
             _wake(parts, name, pod if pod is not None and pod.service == name else None)
             store.changed(name)
         removed = len(probes) + len(faults)
