@@ -233,12 +233,18 @@ def test_load_30_then_90_then_20_percent_on_3_replicas_with_target_60():
     assert (status.current_replicas, status.desired_replicas, status.current_cpu) == (2, 2, 50)
 
 
-def test_the_hpa_status_is_written_into_the_store():
+def at_90_percent(until: float) -> t3.Cluster:
+    """3 autoscaled pods (target 60 %), Ready at 5, under 90 % CPU from 10 s on."""
     c = t3.Cluster(seed=2)
     c.apply(autoscaled())
     c.run(until=10)
     c.set_load("api", cpu=90)
-    c.run(until=31)
+    c.run(until=until)
+    return c
+
+
+def test_the_hpa_status_is_written_into_the_store():
+    c = at_90_percent(until=31)
     stored = c.store.hpa_status["api"]
     assert stored is c.autoscaler.status("api")
     assert (stored.current_replicas, stored.desired_replicas, stored.current_cpu) == (3, 5, 90)
@@ -276,11 +282,7 @@ def test_both_spellings_of_the_spec_give_the_same_autoscaler():
 
 
 def test_apply_keeps_the_replicas_the_autoscaler_chose():
-    c = t3.Cluster(seed=2)
-    c.apply(autoscaled())
-    c.run(until=10)
-    c.set_load("api", cpu=90)
-    c.run(until=40)
+    c = at_90_percent(until=40)
     assert c.service("api").spec.replicas == 5
     c.apply(autoscaled().__class__(**{**autoscaled().__dict__, "image": "local://demo@v2"}))
     assert c.service("api").spec.replicas == 5 and c.service("api").spec.version == "v2"
