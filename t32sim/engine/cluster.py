@@ -324,21 +324,22 @@ class Cluster:
         return {
             "time": self.now,
             "seed": self.seed,
-            "services": {
-                name: {"spec": state.spec.to_dict(),
-                       "status": self._status(name).to_dict(),
-                       "revisions": self._revisions(state),
-                       "load": {"rps": self.traffic.offered_rps(name),
-                                "cpu": self.traffic.cpu(name)},
-                       "serving": self.traffic.serving(name),
-                       "canary_steps": self.rollouts.info(name).steps,
-                       "autoscaler": (self.autoscaler.status(name).to_dict()
-                                      if self.autoscaler.status(name) else None)}
-                for name, state in self.store.services.items()},
+            "services": {name: self.service_record(name) for name in self.store.services},
             "pods": [p.to_dict() for p in self.store.pods.values()],
             "event_count": len(self.event_log),
             **applying.manifest_objects(self.store),
         }
+
+    def service_record(self, name: str) -> dict[str, Any]:
+        """What ``snapshot()`` puts under ``services[name]``."""
+        state = self.store.services[name]
+        hpa = self.autoscaler.status(name)
+        return {"spec": state.spec.to_dict(), "status": self._status(name).to_dict(),
+                "revisions": self._revisions(state),
+                "load": {"rps": self.traffic.offered_rps(name), "cpu": self.traffic.cpu(name)},
+                "serving": self.traffic.serving(name),
+                "canary_steps": self.rollouts.info(name).steps,
+                "autoscaler": hpa.to_dict() if hpa else None}
 
     def metrics_text(self) -> str:
         """This cluster's metrics in the Prometheus text format (read at call time)."""
