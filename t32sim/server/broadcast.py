@@ -83,12 +83,15 @@ class Hub:
         self.recent_events.extend(events)
         self._snapshot_cache = None
 
-    def publish(self, state: dict, events: list[dict], server: dict) -> Message | None:
+    def publish(self, state: dict, events: list[dict], server: dict,
+                known: dict | None = None) -> Message | None:
         """Offer the change from the last published state to every subscriber.
 
-        Returns the update, or ``None`` when nothing changed.
+        ``known``: patches the publisher worked out itself, relative to the last
+        published state (see ``delta.diff``). Returns the update, or ``None`` when
+        nothing changed.
         """
-        delta = diff(self.state, state)
+        delta = diff(self.state, state, known)
         server_changed = server != self.server
         if not delta and not events and not server_changed:
             return None

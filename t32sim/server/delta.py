@@ -14,19 +14,28 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["diff", "apply_delta", "RECORD_KEYS"]
+__all__ = ["diff", "apply_delta", "list_patch", "RECORD_KEYS"]
 
 RECORD_KEYS = ("name", "seq", "id")
 
 
-def diff(old: dict, new: dict) -> dict:
-    """What turns ``old`` into ``new``: ``{"set": {...}, "del": [...], "patch": {...}}``."""
+def diff(old: dict, new: dict, known: dict[str, dict | None] | None = None) -> dict:
+    """What turns ``old`` into ``new``: ``{"set": {...}, "del": [...], "patch": {...}}``.
+
+    ``known``: the patches of keys whose change the caller already worked out (``key ->
+    patch``, None when the value did not change), used instead of comparing the values;
+    each must be the patch this function would find (``list_patch`` makes a list's)."""
     delta: dict[str, Any] = {}
     changed: dict[str, Any] = {}
     patches: dict[str, Any] = {}
+    known = known or {}
     for key, value in new.items():
         if key not in old:
             changed[key] = value
+            continue
+        if key in known:
+            if known[key] is not None:
+                patches[key] = known[key]
             continue
         before = old[key]
         if before == value:
@@ -89,6 +98,16 @@ def _patch(before: Any, after: Any) -> dict | None:
     if new_keys != kept + [item[key] for item in appended]:
         patch["order"] = new_keys
     return _compact(patch)
+
+
+def list_patch(key: str, removed: list, changed: list, appended: list) -> dict | None:
+    """The patch of a list of records with unique ``key`` whose kept records stay in order
+    and whose new ones come last: the ``key`` of the ``removed`` records (in the old order),
+    the ``changed`` and ``appended`` records (in the new order). None: nothing changed."""
+    if not (removed or changed or appended):
+        return None
+    return _compact({"kind": "list", "key": key, "del": removed, "set": changed,
+                     "append": appended})
 
 
 def _apply_list(before: list, patch: dict) -> list:

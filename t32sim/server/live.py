@@ -27,6 +27,7 @@ from t32sim.engine import Cluster, CommandError, replay
 from t32sim.notify import EmailNotifier
 from t32sim.server.broadcast import Hub
 from t32sim.server import metrics
+from t32sim.server.follow import StateFollower
 from t32sim.server.journal import CommandJournal
 from t32sim.server.pacer import Pacer
 from t32sim.server.samples import TAIL, Samples
@@ -62,6 +63,9 @@ class LiveCluster:
         #: mails the cluster's UP/DOWN alerts when T32SIM_SMTP_* is set (else None)
         self.mailer: EmailNotifier | None = None
         self._event_cursor = len(cluster.event_log)
+        #: the state SSE clients see, read again where the store says it changed
+        self.follower = StateFollower(cluster)
+        self._tail: dict[str, list[dict]] | None = None
         hub.reset(self.hub_state(), self._recent_events(), self.server_info())
 
     # ---- opening ------------------------------------------------------------------
@@ -130,21 +134,31 @@ class LiveCluster:
         self.publish()
 
     def publish(self) -> None:
+        """Offer the hub what changed since the last tick: only the services the store
+        named since then (and those whose status moves with time) are read again."""
         events = self.cluster.event_log.since(self._event_cursor)
         self._event_cursor += len(events)
-        self.hub.publish(self.hub_state(), [e.to_dict() for e in events], self.server_info())
+        snapshot, known = self.follower.update()
+        self.hub.publish(self._with_samples(snapshot), [e.to_dict() for e in events],
+                         self.server_info(), known)
 
     def _recent_events(self) -> list[dict]:
         log = self.cluster.event_log
         return [e.to_dict() for e in log.since(len(log) - self.hub.recent_events.maxlen)]
 
     def hub_state(self) -> dict[str, Any]:
-        """What SSE clients see: the snapshot plus the newest chart samples (recorded
-        here when a new simulated second began)."""
-        snapshot = self.cluster.snapshot()
-        self.samples.record(snapshot, offered_by_template(self.cluster),
-                            routed_by_template(self.cluster))
-        return {**snapshot, "samples": self.samples.tail(TAIL)}
+        """What SSE clients see: the snapshot (every service and pod read again) plus the
+        newest chart samples."""
+        self._tail = None
+        return self._with_samples(self.follower.rebuild())
+
+    def _with_samples(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """The state plus the newest chart samples (recorded here when a new simulated
+        second began; the same list object while none was)."""
+        if self.samples.record(snapshot, offered_by_template(self.cluster),
+                               routed_by_template(self.cluster)) or self._tail is None:
+            self._tail = self.samples.tail(TAIL)
+        return {**snapshot, "samples": self._tail}
 
     def run_for(self, seconds: float, actor: str = "user") -> float:
         """Jump ``seconds`` of simulated time at once (works while paused)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import islice
 from typing import Any, Mapping
 
 __all__ = ["Samples", "KEEP_SECONDS", "TAIL", "make_sample"]
@@ -75,4 +76,11 @@ class Samples:
         return list(self._series.get(service, ()))
 
     def tail(self, count: int = TAIL) -> dict[str, list[dict[str, Any]]]:
-        return {name: list(series)[-count:] for name, series in self._series.items()}
+        return {name: _last(series, count) for name, series in self._series.items()}
+
+
+def _last(series: deque, count: int) -> list:
+    """The last ``count`` items of ``series``, in order, without copying the rest."""
+    items = list(islice(reversed(series), count))
+    items.reverse()
+    return items
