@@ -36,11 +36,20 @@ COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def create_private(path: str | os.PathLike) -> Path:
-    """Make sure ``path`` exists with mode 0600, and tighten its SQLite companions."""
+    """Make sure ``path`` exists with mode 0600, and tighten its SQLite companions.
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, SQLite's included, and a connection of another process
+    would then take itself for the last one and delete the WAL that a ``Database`` on the
+    same file is still writing (SQLite's "How To Corrupt", 2.2.1)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
-    os.close(fd)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
     for target in (path, *(path.with_name(path.name + suffix) for suffix in COMPANIONS)):
         try:
             mode = stat.S_IMODE(target.stat().st_mode)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -77,3 +79,28 @@ def test_memory_database_has_no_file(tmp_path):
     db.execute("INSERT INTO t VALUES (1)")
     assert db.path is None and db.query("SELECT x FROM t") == [(1,)]
     db.close()
+
+
+def test_another_process_reading_the_file_leaves_the_wal_of_two_databases_alone(tmp_path):
+    """Two objects on one file (the journal and the audit log), and a reader in another
+    process that connects and closes: it must not take itself for the last connection,
+    check the WAL in and delete it, which would hide every later commit from others."""
+    schema = "CREATE TABLE IF NOT EXISTS t (x INTEGER)"
+    path = tmp_path / "shared.db"
+    one, two = Database(path, schema=schema), Database(path, schema=schema)
+    count = ("import sqlite3, sys\nconn = sqlite3.connect(sys.argv[1])\n"
+             "print(conn.execute('SELECT COUNT(*) FROM t').fetchone()[0])\nconn.close()")
+
+    def rows_seen_by_another_process() -> int:
+        done = subprocess.run([sys.executable, "-c", count, str(path)], capture_output=True,
+                              text=True, check=True, timeout=30)
+        return int(done.stdout)
+
+    one.execute("INSERT INTO t VALUES (1)")
+    assert rows_seen_by_another_process() == 1
+    two.execute("INSERT INTO t VALUES (2)")
+    one.execute("INSERT INTO t VALUES (3)")
+    assert (tmp_path / "shared.db-wal").exists()
+    assert rows_seen_by_another_process() == 3
+    one.close()
+    two.close()
