@@ -7,11 +7,13 @@ objects change) and, at each ``update()``, reads again only what may have change
 
 * a service the store named since the last update: its record (what ``snapshot()`` puts
   under ``services[name]``, from ``Cluster.service_record``) and its pods;
-* a service whose record can change without the store saying so: one that is not
-  Healthy (its status moves with time alone: ``minReadySeconds``, the progress
-  deadline), one whose HPA synced (a new status every 15 s) or whose offered load changed
-  (``set_load`` tells the traffic model, not the store). Those are O(1) reads per
-  service; its pods are not read again.
+* a service whose record can change without the store saying so: one whose status time
+  alone moves (``service_status``' two rules: a Ready pod becomes available
+  ``minReadySeconds`` later, so while fewer are available than Ready; a Progressing
+  rollout turns Degraded past its ``progressDeadlineSeconds``), one whose HPA synced (a
+  new status every 15 s) or whose offered load changed (``set_load`` tells the traffic
+  model, not the store; CPU moves only with the load or the pods). Those are O(1) checks
+  per service; its pods are not read again.
 
 Every other record and pod dict is the object published last time, so the hub's diff skips
 it by identity. The pods' patch is worked out from the changed services alone
@@ -37,7 +39,7 @@ from t32sim.server.delta import list_patch
 
 __all__ = ["StateFollower"]
 
-HEALTHY = Phase.HEALTHY.value
+PROGRESSING = Phase.PROGRESSING.value
 
 
 class StateFollower:
@@ -84,12 +86,16 @@ class StateFollower:
         return old
 
     def _may_differ(self, name: str, record: dict[str, Any]) -> bool:
-        """Whether a record can have changed although the store did not name the service:
-        a status that moves with time, an HPA sync, an offered load (CPU moves only with
-        the load or with the pods)."""
-        return (record["status"]["phase"] != HEALTHY
-                or self.cluster.autoscaler.status(name) is not self._hpa.get(name)
-                or record["load"]["rps"] != self.cluster.traffic.offered_rps(name))
+        """Whether a record can have changed although the store did not name the service."""
+        status, cluster = record["status"], self.cluster
+        if status["available"] < status["ready"]:
+            return True             # a Ready pod may have been Ready for minReadySeconds
+        if status["phase"] == PROGRESSING:
+            state = cluster.store.services[name]       # past the deadline: Degraded
+            if cluster.now - state.progress_since > state.spec.progress_deadline_seconds:
+                return True
+        return (cluster.autoscaler.status(name) is not self._hpa.get(name)
+                or record["load"]["rps"] != cluster.traffic.offered_rps(name))
 
     def _read(self, name: str) -> dict[str, Any]:
         self._hpa[name] = self.cluster.autoscaler.status(name)

@@ -1,9 +1,11 @@
 """State deltas: exact shapes for the common cases, and apply(diff) == new for any pair."""
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings, strategies as st
 
-from t32sim.server.delta import apply_delta, diff
+from t32sim.server.delta import apply_delta, diff, list_patch
 
 
 def pod(name, phase="Running", ready=True):
@@ -63,3 +65,14 @@ states = st.fixed_dictionaries(
 def test_apply_of_diff_gives_the_new_state(old, new):
     assert apply_delta(old, diff(old, new)) == new
     assert list(apply_delta(old, diff(old, new))["pods"]) == new["pods"]   # same order too
+
+
+def test_a_known_patch_is_used_instead_of_comparing():
+    old = {"time": 1, "pods": [{"name": "a", "x": 1}, {"name": "b", "x": 1}]}
+    new = {"time": 2, "pods": [{"name": "b", "x": 2}, {"name": "c", "x": 0}]}
+    patch = list_patch("name", ["a"], [{"name": "b", "x": 2}], [{"name": "c", "x": 0}])
+    assert diff(old, new, {"pods": patch}) == diff(old, new)
+    assert json.dumps(patch) == json.dumps(diff(old, new)["patch"]["pods"])   # same order
+    assert diff(old, new, {"pods": None}) == {"set": {"time": 2}}          # taken on trust
+    assert list_patch("name", [], [], []) is None
+    assert diff({}, new, {"pods": None}) == {"set": new}                   # a new key: whole
