@@ -183,8 +183,14 @@ def test_charts_show_offered_load_a_colour_per_revision_and_a_target_only_with_a
                      ".some(s => s.label === 'rev 1 v1' && s.points.some(p => p[1] > 0))", 20)
     assert [s["label"] for s in drawn(page, "chart-cpu")] == ["CPU"]      # no HPA, no target
     assert page.inner_text("#cpu-caption") == "CPU of the serving pods (%) · no autoscaler"
-    offered = drawn(page, "chart-requests")[0]
-    samples = page.evaluate("window.t32sim.model.samples.get('api').map(s => [s.t, s.rps])")
+    # the model takes each update at once, the chart draws it at the next animation frame:
+    # read both in one turn of the page's loop, once the chart has caught up
+    offered, samples = page_until(page, """() => {
+        const offered = (document.getElementById('chart-requests').drawn || [])[0];
+        const samples = window.t32sim.model.samples.get('api').map(s => [s.t, s.rps]);
+        return offered && JSON.stringify(offered.points) === JSON.stringify(samples)
+            && [offered, samples];
+    }""", 10, "the offered chart to show the model's samples")
     assert offered["label"] == "offered" and offered["points"] == samples
     assert offered["points"][-1][1] == 120
 
