@@ -22,7 +22,7 @@ from t32sim.engine.context import Context
 from t32sim.engine.controllers import Controllers
 from t32sim.engine.deployment import DeploymentController
 from t32sim.engine.events import EventLog
-from t32sim.engine.history import History
+from t32sim.engine.history import History, status_row
 from t32sim.engine.kubelet import Kubelet
 from t32sim.engine.metrics import cluster_registry
 from t32sim.engine.exposition import exposition
@@ -88,7 +88,8 @@ class Cluster:
         #: each service's status (kept while Healthy and unchanged)
         self.statuses = Statuses(self.context, self.rollouts.info)
         #: each service's status sampled every ``sample_interval`` s (``history`` is its frame)
-        self.sampler = History(self.env, lambda: self.store.services, self._sample,
+        self.sampler = History(self.env, lambda: self.store.services,
+                               status_row(self.statuses, self.lb, self.traffic),
                                self.sample_interval)
         #: UP/DOWN alerts as events, and to ``notifier`` / ``alerts.subscribe(fn)``
         self.alerts = AlertManager(self.context, self.traffic, self.lb, self._command,
@@ -360,14 +361,6 @@ class Cluster:
                  "pods": sum(p.template_hash == rs.template_hash and not p.terminating
                              for p in pods)}
                 for rs in sorted(state.replicasets.values(), key=lambda r: r.revision)]
-
-    def _sample(self, name: str) -> tuple:
-        """One service's row of the history (the columns after time and service)."""
-        s = self._status(name)
-        requests, errors = self.lb.requests_total(name)
-        return (s.desired, s.current, s.ready, s.available, s.updated, s.revision,
-                s.phase.value, self.traffic.offered_rps(name), self.traffic.cpu(name),
-                s.weight, requests, errors)
 
 
 def replay(journal: Iterable[Command | Mapping[str, Any]], seed: int = 0, *,

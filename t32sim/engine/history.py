@@ -5,11 +5,16 @@ without a tuple per row to unpack.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import simpy
 
 from t32sim.engine.columns import typed_frame
+
+if TYPE_CHECKING:
+    from t32sim.engine.load import Traffic
+    from t32sim.engine.requests import LoadBalancer
+    from t32sim.engine.status import ServiceStatus
 
 COLUMNS = ["time", "service", "desired", "current", "ready", "available",
            "updated", "revision", "phase",
@@ -62,3 +67,17 @@ class History:
                 for append, value in zip(appends, (now, name, *self.row(name))):
                     append(value)
             yield LateTimeout(self.env, self.interval)
+
+
+def status_row(statuses: Callable[[str], "ServiceStatus"], lb: "LoadBalancer",
+               traffic: "Traffic") -> Callable[[str], tuple]:
+    """``row(service)`` for ``History``: the columns after time and service, from the
+    service's status, its offered load and CPU, and the requests routed to it so far."""
+    def row(name: str) -> tuple:
+        s = statuses(name)
+        requests, errors = lb.requests_total(name)
+        return (s.desired, s.current, s.ready, s.available, s.updated, s.revision,
+                s.phase.value, traffic.offered_rps(name), traffic.cpu(name), s.weight,
+                requests, errors)
+
+    return row

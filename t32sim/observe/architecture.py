@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import dis
 import enum
 import inspect
 import textwrap
@@ -138,24 +139,37 @@ def _reads_in(function: ast.AST, attribute: str) -> set[str]:
 def _called_through(function: Any, cluster: "Cluster", components: dict[int, Component],
                     by_attribute: dict[str, Component]) -> set[str]:
     """What a function a component was handed calls: a bound method calls its object (the
-    facade or a component); a closure over the Cluster calls the components whose
-    attributes it names (``lambda state: self.rollouts.plan(state)``) or the facade's own
-    methods (``self._command``)."""
+    facade or a component); a closure calls the components it holds, and through the
+    Cluster the components whose attributes it names (``lambda state:
+    self.rollouts.plan(state)``) or the facade's own methods (``self._command``)."""
     owner = getattr(function, "__self__", None)
     if owner is cluster:
         return {FACADE}
     if owner is not None:
         return {components[id(owner)].name} if id(owner) in components else set()
-    cells = getattr(function, "__closure__", None) or ()
-    if not any(_cell_value(cell) is cluster for cell in cells):
-        return set()
-    found = set()
-    for name in getattr(getattr(function, "__code__", None), "co_names", ()):
+    code = getattr(function, "__code__", None)
+    held = dict(zip(code.co_freevars, map(_cell_value, function.__closure__ or ()))) \
+        if code is not None else {}
+    found = {components[id(item)].name for item in held.values() if id(item) in components}
+    for name in _attributes_read(function, {v for v, item in held.items() if item is cluster}):
         if name in by_attribute:
             found.add(by_attribute[name].name)
         elif callable(getattr(type(cluster), name, None)):
             found.add(FACADE)
     return found
+
+
+def _attributes_read(function: Any, variables: set[str]) -> set[str]:
+    """The attributes ``function`` reads directly on the free ``variables``
+    (``self.rollouts`` in ``lambda state: self.rollouts.plan(state)``: ``rollouts``)."""
+    names, previous = set(), None
+    for instruction in dis.get_instructions(function) if variables else ():
+        if previous is not None and previous.opname == "LOAD_DEREF" \
+                and previous.argval in variables and instruction.opname in ("LOAD_ATTR",
+                                                                            "LOAD_METHOD"):
+            names.add(instruction.argval)
+        previous = instruction
+    return names
 
 
 def _cell_value(cell: Any) -> Any:

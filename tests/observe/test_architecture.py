@@ -82,4 +82,6 @@ def test_a_function_a_component_is_handed_links_it_to_what_the_function_calls():
     assert ("Statuses", "RolloutController") in uses          # the bound rollouts.info
     # the cluster's own _command: the alert manager's and load balancer's journaled commands
     assert ("AlertManager", FACADE) in uses and ("LoadBalancer", FACADE) in uses
-    assert ("History", FACADE) in uses and ("History", "Store") in uses
+    # status_row(statuses, lb, traffic): a closure over the parts it reads, not the facade
+    assert {target for source, target in uses if source == "History"} == {
+        "Store", "Statuses", "LoadBalancer", "Traffic"}
