@@ -81,7 +81,9 @@ def test_a_function_a_component_is_handed_links_it_to_what_the_function_calls():
     assert ("DeploymentController", "RolloutController") in uses
     assert ("Statuses", "RolloutController") in uses          # the bound rollouts.info
     # the cluster's own _command: the alert manager's and load balancer's journaled commands
-    assert ("AlertManager", FACADE) in uses and ("LoadBalancer", FACADE) in uses
+    # ... and only they call back (chapter 00 says so)
+    assert {source for source, target in uses if target == FACADE} == {"AlertManager",
+                                                                        "LoadBalancer"}
     # status_row(statuses, lb, traffic): a closure over the parts it reads, not the facade
     assert {target for source, target in uses if source == "History"} == {
         "Store", "Statuses", "LoadBalancer", "Traffic"}
