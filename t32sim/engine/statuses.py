@@ -14,7 +14,7 @@ from t32sim.engine.status import Phase, RolloutInfo, ServiceStatus, service_stat
 
 
 class Statuses:
-    """``statuses(name)``: the service's status now."""
+    """Works out each service's status when asked (``statuses(name)``), kept while Healthy."""
 
     def __init__(self, ctx: Context, rollout_info: Callable[[str], RolloutInfo]):
         self.ctx, self.rollout_info = ctx, rollout_info
