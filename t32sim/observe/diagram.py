@@ -55,7 +55,7 @@ LAYOUT: dict[str, Place] = {
     "AlertManager": Place(10.5, 5.7, "Alert manager\nUP / DOWN alerts", "controller"),
     "Kubelet": Place(1.5, 2.2, "Kubelet\npulls, starts, probes, restarts", "data path"),
     "Traffic": Place(4.5, 2.2, "Traffic\noffered load, CPU per pod", "data path"),
-    "LoadBalancer": Place(7.5, 2.2, "Load balancer\npicks a Ready pod per request",
+    "LoadBalancer": Place(7.5, 2.2, "Load balancer\na Ready pod per request",
                           "data path"),
     "ClusterRegistry": Place(10.5, 2.2, "Metrics registry\nPrometheus, read on scrape",
                              "record"),
