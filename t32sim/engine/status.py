@@ -1,7 +1,7 @@
 """A service's status, computed from its desired state and its pods (a pure function)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from t32sim.engine.store import Pod, ServiceState
@@ -31,9 +31,13 @@ class ServiceStatus:
     message: str = ""             # what the rollout is doing, in words
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        """The fields by name, in order, the phase as its text (plain values: no deep copy)."""
+        d = {name: getattr(self, name) for name in _STATUS_FIELDS}
         d["phase"] = self.phase.value
         return d
+
+
+_STATUS_FIELDS = tuple(f.name for f in fields(ServiceStatus))
 
 
 @dataclass(frozen=True)
@@ -74,3 +78,16 @@ def service_status(state: ServiceState, pods: list[Pod], now: float,
     return ServiceStatus(spec.replicas, len(live), ready, available, updated, revision,
                          rollout.phase or phase, rollout.weight, rollout.step,
                          rollout.stable_revision or revision, rollout.message)
+
+
+def outdated_by_time(state: ServiceState, ready: int, available: int, phase: Phase,
+                     now: float) -> bool:
+    """Whether a status worked out earlier (its ``ready``, ``available`` and ``phase``) may
+    be out of date at ``now`` although no object changed: a Ready pod becomes available
+    ``minReadySeconds`` later (so while fewer are available than Ready), and a Progressing
+    rollout is Degraded once it is past its ``progressDeadlineSeconds`` (the comparison of
+    ``service_status``)."""
+    if available < ready:
+        return True
+    return phase is Phase.PROGRESSING and \
+        now - state.progress_since > state.spec.progress_deadline_seconds

@@ -8,9 +8,9 @@ objects change) and, at each ``update()``, reads again only what may have change
 * a service the store named since the last update: its record (what ``snapshot()`` puts
   under ``services[name]``, from ``Cluster.service_record``) and its pods;
 * a service whose record can change without the store saying so: one whose status time
-  alone moves (``service_status``' two rules: a Ready pod becomes available
-  ``minReadySeconds`` later, so while fewer are available than Ready; a Progressing
-  rollout turns Degraded past its ``progressDeadlineSeconds``), one whose HPA synced (a
+  alone moves (``status.outdated_by_time``: a Ready pod becomes available
+  ``minReadySeconds`` later; a Progressing rollout turns Degraded past its
+  ``progressDeadlineSeconds``), one whose HPA synced (a
   new status every 15 s) or whose offered load changed (``set_load`` tells the traffic
   model, not the store; CPU moves only with the load or the pods). Those are O(1) checks
   per service; its pods are not read again.
@@ -33,13 +33,11 @@ from typing import Any
 
 from t32sim.engine import Cluster
 from t32sim.engine.applying import manifest_objects
-from t32sim.engine.status import Phase
+from t32sim.engine.status import Phase, outdated_by_time
 from t32sim.engine.store import Pod
 from t32sim.server.delta import list_patch
 
 __all__ = ["StateFollower"]
-
-PROGRESSING = Phase.PROGRESSING.value
 
 
 class StateFollower:
@@ -88,12 +86,9 @@ class StateFollower:
     def _may_differ(self, name: str, record: dict[str, Any]) -> bool:
         """Whether a record can have changed although the store did not name the service."""
         status, cluster = record["status"], self.cluster
-        if status["available"] < status["ready"]:
-            return True             # a Ready pod may have been Ready for minReadySeconds
-        if status["phase"] == PROGRESSING:
-            state = cluster.store.services[name]       # past the deadline: Degraded
-            if cluster.now - state.progress_since > state.spec.progress_deadline_seconds:
-                return True
+        if outdated_by_time(cluster.store.services[name], status["ready"], status["available"],
+                           Phase(status["phase"]), cluster.now):
+            return True
         return (cluster.autoscaler.status(name) is not self._hpa.get(name)
                 or record["load"]["rps"] != cluster.traffic.offered_rps(name))
 
