@@ -6,7 +6,7 @@ import dataclasses
 
 import t32sim as t3
 from t32sim.engine.deployment import RESYNC_SECONDS
-from t32sim.spec import EnvVar, Probe, Rollout, ServiceSpec
+from t32sim.spec import Autoscale, EnvVar, Probe, Rollout, ServiceSpec
 
 PROBE = Probe(path="/healthz", initial_delay_seconds=1, period_seconds=1)
 
@@ -92,3 +92,45 @@ def test_each_pod_that_becomes_ready_renews_the_progress_deadline():
     done = phases.index("Healthy")
     assert done >= 20                                 # the rollout took longer than 12 s
     assert set(phases[:done]) == {"Progressing"}
+
+
+def phases_from(c: t3.Cluster, t: float) -> list[str]:
+    history = c.history
+    return history[history.time >= t].phase.tolist()
+
+
+def test_a_scale_renews_the_progress_deadline():
+    """Scaled long after its last pod became Ready, the service is Progressing, not at once
+    Degraded: a change of the desired state starts the deadline again."""
+    c = t3.Cluster(seed=1)
+    c.apply(spec(progress_deadline_seconds=12))
+    c.run(until=30)                                   # last Ready at t=4: 26 s ago
+    c.scale("api", replicas=5)
+    assert c.service("api").status.phase == "Progressing"
+    c.run(until=40)
+    assert phases_from(c, 30) == ["Healthy"] + ["Progressing"] * 3 + ["Healthy"] * 7
+
+
+def test_an_undo_renews_the_progress_deadline():
+    c = t3.Cluster(seed=1)
+    c.apply(spec(progress_deadline_seconds=12))
+    c.run(until=20)
+    c.apply(spec("local://demo@v2", progress_deadline_seconds=12))
+    c.run(until=60)                                   # v2 Healthy for more than 12 s
+    assert c.undo("api") == 1
+    assert c.service("api").status.phase == "Progressing"
+    c.run(until=90)
+    assert "Degraded" not in phases_from(c, 60) and phases_from(c, 60)[-1] == "Healthy"
+
+
+def test_an_autoscaler_rescale_renews_the_progress_deadline():
+    c = t3.Cluster(seed=1)
+    c.apply(spec(replicas=2, progress_deadline_seconds=12,
+                 autoscale=Autoscale(min_replicas=2, max_replicas=6, target_cpu=50)))
+    c.run(until=30)
+    c.set_load("api", cpu=90)
+    c.run(until=45)
+    assert c.service("api").status.desired == 4      # the HPA scaled 2 -> 4 at t=45
+    assert c.service("api").status.phase == "Progressing"
+    c.run(until=60)
+    assert "Degraded" not in phases_from(c, 30) and phases_from(c, 30)[-1] == "Healthy"
