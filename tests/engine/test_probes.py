@@ -54,3 +54,38 @@ def test_a_track_for_a_container_skips_probes_before_its_start():
     track = ProbeTrack.for_container(probe, started_at=2, not_before=8)
     assert track.origin == 3 and track.index == 3 and track.time_of(track.index) == 9
     assert math.isinf(ProbeTrack(probe, 0).first_index_at(INF))
+
+
+def test_the_probe_at_the_origin_counts_when_advanced_to_it():
+    track = ProbeTrack(Probe(period_seconds=2), origin=3, passing_from=0)
+    track.advance(2.5)
+    assert (track.index, track.successes) == (0, 0)
+    track.advance(3)                      # probe 0 runs at the origin itself
+    assert (track.index, track.successes, track.failures) == (1, 1, 0)
+
+
+def test_a_streak_goes_on_across_advances_without_a_change():
+    passing = ProbeTrack(Probe(period_seconds=2), origin=1, passing_from=0)
+    passing.advance(3)                    # probes at 1, 3 pass
+    passing.advance(7)                    # and at 5, 7
+    assert (passing.index, passing.successes, passing.failures) == (4, 4, 0)
+    failing = ProbeTrack(Probe(period_seconds=2), origin=1, passing_from=INF)
+    failing.advance(3)
+    failing.advance(7)
+    assert (failing.index, failing.successes, failing.failures) == (4, 0, 4)
+
+
+def test_a_threshold_already_reached_is_not_reached_again():
+    track = ProbeTrack(Probe(period_seconds=2), origin=1, passing_from=0)
+    track.advance(5)                      # 3 successes
+    assert track.when_successes_reach(3) == INF and track.when_successes_reach(4) == 7
+    track.passing_from = INF
+    track.advance(11)                     # 3 failures
+    assert track.when_failures_reach(3) == INF and track.when_failures_reach(4) == 13
+
+
+def test_a_success_streak_broken_by_failures_to_come_starts_again_after_them():
+    track = ProbeTrack(Probe(period_seconds=2), origin=1, passing_from=0)
+    track.advance(3)                      # 2 successes so far (probes at 1, 3)
+    track.passing_from = 8                # probes at 5 and 7 will fail, from 9 they pass
+    assert track.when_successes_reach(3) == 13          # 9, 11, 13: the old 2 do not count
