@@ -259,12 +259,17 @@ def follow(cluster: Cluster) -> tuple[StateFollower, list]:
     return follower, check
 
 
-def test_a_service_gone_from_the_store_is_deleted_with_its_pods():
+def web_and_shop():
+    """Two services of two Ready pods each, followed from 10 s on."""
     cluster = Cluster(SEED)
     cluster.apply(service("web", replicas=2))
     cluster.apply(service("shop", replicas=2))
     cluster.run(until=10)
-    follower, check = follow(cluster)
+    return (cluster, *follow(cluster))
+
+
+def test_a_service_gone_from_the_store_is_deleted_with_its_pods():
+    cluster, follower, check = web_and_shop()
     store = cluster.store
     for pod in store.pods_of("web"):
         store.remove_pod(pod)
@@ -278,11 +283,7 @@ def test_a_service_gone_from_the_store_is_deleted_with_its_pods():
 
 
 def test_a_pod_the_store_did_not_tell_about_makes_every_pod_read_again():
-    cluster = Cluster(SEED)
-    cluster.apply(service("web", replicas=2))
-    cluster.apply(service("shop", replicas=2))
-    cluster.run(until=10)
-    follower, check = follow(cluster)
+    cluster, follower, check = web_and_shop()
     store = cluster.store
     told = store.changed
     store.changed = lambda name: None                   # a watch that missed one change
