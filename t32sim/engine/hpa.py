@@ -144,6 +144,8 @@ def cpu_replicas(current: int, target: int, pods: Sequence[PodSample], now: floa
             for name in missing:
                 filled[name] = 0
             notes.append(f"{len(missing)} pod(s) without metrics counted at 0 %")
+        else:
+            notes.append(f"{len(missing)} pod(s) without metrics left out (exactly on target)")
     if scale_up_with_unready:
         for name in unready:
             filled[name] = 0

@@ -120,6 +120,6 @@ def test_on_target_with_a_pod_without_metrics_nothing_is_filled_in():
     nor at 0 % (scale-up), as in Kubernetes."""
     got = cpu_replicas(3, 50, pods(500, 500) + [missing()], now=400)
     assert (got.replicas, got.utilization, got.missing) == (3, 50, 1)
-    assert "counted at" not in got.arithmetic
-    assert got.arithmetic.endswith(": 50 % over 2 pod(s) → within tolerance or direction "
-                                   "changed, stay at 3")
+    assert got.arithmetic == ("CPU 50 % of target 50 % on 2 Ready pod(s); 1 pod(s) without "
+                              "metrics left out (exactly on target): 50 % over 2 pod(s) → "
+                              "within tolerance or direction changed, stay at 3")
